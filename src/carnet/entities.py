@@ -1,0 +1,182 @@
+"""Frozen snapshots of what the store holds. No I/O here: stores return these, callers read them."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+
+class RunStatus(str, enum.Enum):
+    """A run's life: it is Running until it ends as Completed, Failed or Canceled."""
+
+    RUNNING = "Running"
+    COMPLETED = "Completed"
+    FAILED = "Failed"
+    CANCELED = "Canceled"
+
+    @property
+    def is_terminal(self) -> bool:
+        return self is not RunStatus.RUNNING
+
+    @classmethod
+    def parse(cls, value: str | RunStatus) -> RunStatus:
+        """Accept carnet's names and MLflow's (``FINISHED``, ``KILLED``, ...), in any case."""
+        if isinstance(value, RunStatus):
+            return value
+        key = str(value).strip().upper()
+        found = _STATUS_ALIASES.get(key)
+        if found is None:
+            from carnet.exceptions import InvalidValue
+
+            names = ", ".join(s.value for s in cls)
+            raise InvalidValue(f"status: unknown run status {value!r}; use one of {names}", field="status")
+        return found
+
+
+_STATUS_ALIASES: dict[str, RunStatus] = {
+    "RUNNING": RunStatus.RUNNING,
+    "SCHEDULED": RunStatus.RUNNING,
+    "COMPLETED": RunStatus.COMPLETED,
+    "FINISHED": RunStatus.COMPLETED,
+    "FAILED": RunStatus.FAILED,
+    "CANCELED": RunStatus.CANCELED,
+    "CANCELLED": RunStatus.CANCELED,
+    "KILLED": RunStatus.CANCELED,
+}
+
+
+class LifecycleStage(str, enum.Enum):
+    ACTIVE = "active"
+    DELETED = "deleted"
+
+
+class ViewType(str, enum.Enum):
+    """Which runs or experiments a listing includes."""
+
+    ACTIVE_ONLY = "active_only"
+    DELETED_ONLY = "deleted_only"
+    ALL = "all"
+
+
+class MetricKind(str, enum.Enum):
+    """How a named metric was logged; fixed by its first value.
+
+    ``series`` covers both a scalar (one value) and a series (many values, with steps).
+    """
+
+    SERIES = "series"
+    LIST = "list"
+    ROW = "row"
+    TABLE = "table"
+    IMAGE = "image"
+
+    @property
+    def is_numeric(self) -> bool:
+        return self in (MetricKind.SERIES, MetricKind.LIST)
+
+
+@dataclass(frozen=True)
+class Experiment:
+    experiment_id: str
+    name: str
+    artifact_location: str
+    lifecycle_stage: LifecycleStage = LifecycleStage.ACTIVE
+    creation_time: int = 0
+    last_update_time: int = 0
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+class Metric(NamedTuple):
+    """One point of a numeric metric. ``value`` keeps NaN and ±inf as they were logged.
+
+    A named tuple rather than a dataclass: long series are read back a million points at a time.
+    """
+
+    key: str
+    value: float
+    timestamp: int
+    step: int = 0
+
+
+@dataclass(frozen=True)
+class Param:
+    key: str
+    value: str
+
+
+@dataclass(frozen=True)
+class RunTag:
+    key: str
+    value: str
+
+
+@dataclass(frozen=True)
+class MetricInfo:
+    """What is known about one named metric of a run: its kind and its latest numeric value."""
+
+    name: str
+    kind: MetricKind
+    description: str = ""
+    count: int = 0
+    last_value: float | None = None
+    last_step: int | None = None
+    last_timestamp: int | None = None
+
+
+@dataclass(frozen=True)
+class MetricRecord:
+    """A structured metric value: a row, a table's rows, or an image reference."""
+
+    name: str
+    kind: MetricKind
+    seq: int
+    payload: Any
+    timestamp: int
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    run_id: str
+    experiment_id: str
+    run_name: str
+    status: RunStatus
+    start_time: int
+    end_time: int | None
+    artifact_uri: str
+    lifecycle_stage: LifecycleStage = LifecycleStage.ACTIVE
+    user_id: str = ""
+    parent_run_id: str | None = None
+    source_type: str = ""
+    source_name: str = ""
+    git_commit: str | None = None
+    git_dirty: bool | None = None
+    description: str = ""
+
+    @property
+    def run_uuid(self) -> str:
+        """MLflow's older name for ``run_id``."""
+        return self.run_id
+
+
+@dataclass(frozen=True)
+class RunData:
+    """A run's params, tags and the latest value of each numeric metric."""
+
+    metrics: dict[str, float] = field(default_factory=dict)
+    params: dict[str, str] = field(default_factory=dict)
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Run:
+    info: RunInfo
+    data: RunData = field(default_factory=RunData)
+
+
+@dataclass(frozen=True)
+class RunPage:
+    """One page of search results; pass ``next_page_token`` back to get the next."""
+
+    runs: list[Run]
+    next_page_token: str | None = None

@@ -1,0 +1,186 @@
+"""Batched writes: a run never writes one row per ``log`` call.
+
+Each run owns a :class:`RunBuffer`. Calls append to it (a few hundred nanoseconds); one
+background thread per process flushes every buffer each ``FLUSH_INTERVAL`` seconds, and sooner
+once a buffer holds ``FLUSH_ITEMS`` entries. ``flush()``, ``complete()`` and interpreter exit
+flush too. Each flush is one :class:`LogBatch` with its own batch id, so a retried flush is stored
+once. A flush that fails with a transient store error keeps its items and is retried; any other
+error is raised to the caller at the next ``flush()`` (and never silently dropped).
+"""
+
+from __future__ import annotations
+
+import atexit
+import threading
+import time
+import weakref
+from typing import Any
+
+from carnet.entities import Metric, MetricKind, Param, RunTag
+from carnet.exceptions import CarnetError, StoreError
+from carnet.store.base import LogBatch, MetricDeclaration, RecordWrite, TrackingStore
+from carnet.utils import new_batch_id
+
+FLUSH_INTERVAL = 1.0
+FLUSH_ITEMS = 10_000
+# Past this many buffered items the caller flushes itself: memory stays bounded when logging
+# outpaces the background thread.
+MAX_BUFFERED = 200_000
+
+
+class RunBuffer:
+    """Pending writes of one run. Thread-safe."""
+
+    def __init__(self, store: TrackingStore, run_id: str) -> None:
+        self.store = store
+        self.run_id = run_id
+        self._lock = threading.Lock()
+        self._flush_lock = threading.Lock()
+        self._metrics: list[Metric] = []
+        self._params: list[Param] = []
+        self._tags: list[RunTag] = []
+        self._records: list[RecordWrite] = []
+        self._declarations: list[MetricDeclaration] = []
+        self._retry: LogBatch | None = None
+        self._error: CarnetError | None = None
+        _flusher.register(self)
+
+    def __len__(self) -> int:
+        return len(self._metrics) + len(self._params) + len(self._tags) + len(self._records)
+
+    # -- producers (hot path) ----------------------------------------------------------------
+
+    def add_metric(self, key: str, value: float, timestamp: int, step: int) -> None:
+        metrics = self._metrics
+        metrics.append(Metric(key, value, timestamp, step))  # list.append is atomic under the GIL
+        if len(metrics) >= FLUSH_ITEMS:
+            self._full()
+
+    def add_metrics(self, items: list[Metric]) -> None:
+        with self._lock:
+            self._metrics.extend(items)
+        if len(self._metrics) >= FLUSH_ITEMS:
+            self._full()
+
+    def add_param(self, key: str, value: str) -> None:
+        with self._lock:
+            self._params.append(Param(key, value))
+
+    def add_tag(self, key: str, value: str) -> None:
+        with self._lock:
+            self._tags.append(RunTag(key, value))
+
+    def declare(self, key: str, kind: MetricKind, description: str = "") -> None:
+        with self._lock:
+            self._declarations.append(MetricDeclaration(key, kind, description))
+
+    def add_record(self, key: str, kind: MetricKind, payload: Any, timestamp: int) -> None:
+        with self._lock:
+            self._records.append(RecordWrite(key, kind, payload, timestamp))
+        if len(self._records) >= FLUSH_ITEMS:
+            self._full()
+
+    def _full(self) -> None:
+        if len(self) >= MAX_BUFFERED:
+            self.flush()
+        else:
+            _flusher.wake()
+
+    # -- flushing ----------------------------------------------------------------------------
+
+    def _take(self) -> LogBatch:
+        with self._lock:
+            batch = LogBatch(
+                metrics=self._metrics,
+                params=self._params,
+                tags=self._tags,
+                records=self._records,
+                declarations=self._declarations,
+                batch_id=new_batch_id(),
+            )
+            self._metrics, self._params, self._tags, self._records, self._declarations = [], [], [], [], []
+        return batch
+
+    def flush(self, *, raise_errors: bool = True) -> None:
+        """Write everything buffered so far; raise a deferred error from an earlier background flush."""
+        with self._flush_lock:
+            if self._retry is not None:
+                batch, self._retry = self._retry, None
+                self._write(batch)
+            batch = self._take()
+            if batch:
+                self._write(batch)
+        if raise_errors and self._error is not None:
+            error, self._error = self._error, None
+            raise error
+
+    def _write(self, batch: LogBatch) -> None:
+        try:
+            self.store.log_batch(self.run_id, batch)
+        except StoreError:
+            self._retry = batch  # same batch id: a resend is stored once
+            raise
+        except CarnetError as exc:
+            self._error = exc
+
+    def background_flush(self) -> None:
+        try:
+            self.flush(raise_errors=False)
+        except StoreError:
+            pass  # kept in self._retry; the next flush tries again
+
+    def close(self) -> None:
+        """Flush and stop tracking this buffer."""
+        try:
+            self.flush()
+        finally:
+            _flusher.unregister(self)
+
+
+class _Flusher:
+    """The one background thread that flushes every live buffer of the process."""
+
+    def __init__(self) -> None:
+        self._buffers: weakref.WeakSet[RunBuffer] = weakref.WeakSet()
+        self._lock = threading.Lock()
+        self._event = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def register(self, buffer: RunBuffer) -> None:
+        with self._lock:
+            self._buffers.add(buffer)
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._loop, name="carnet-flush", daemon=True)
+                self._thread.start()
+
+    def unregister(self, buffer: RunBuffer) -> None:
+        with self._lock:
+            self._buffers.discard(buffer)
+
+    def wake(self) -> None:
+        self._event.set()
+
+    def _loop(self) -> None:
+        while True:
+            self._event.wait(FLUSH_INTERVAL)
+            self._event.clear()
+            self.flush_all()
+            time.sleep(0)
+
+    def flush_all(self) -> None:
+        with self._lock:
+            buffers = list(self._buffers)
+        for buffer in buffers:
+            if len(buffer) or buffer._retry is not None:
+                buffer.background_flush()
+
+
+_flusher = _Flusher()
+
+
+def flush_all() -> None:
+    """Flush every run buffer of this process (called at interpreter exit)."""
+    _flusher.flush_all()
+
+
+atexit.register(flush_all)

@@ -1,0 +1,35 @@
+"""Stores: where experiments, runs and files live. ``open_stores`` picks them from a location."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from carnet.store.base import LogBatch, MetricDeclaration, NewRun, RecordWrite, TrackingStore
+
+if TYPE_CHECKING:
+    from carnet.config import Location
+    from carnet.store.artifacts.base import ArtifactRepository
+
+__all__ = [
+    "LogBatch",
+    "MetricDeclaration",
+    "NewRun",
+    "RecordWrite",
+    "TrackingStore",
+    "artifact_repository",
+    "tracking_store",
+]
+
+
+def tracking_store(location: Location) -> TrackingStore:
+    """The tracking store for a resolved location (SQL today; the REST store joins with the server)."""
+    from carnet.store.sql.store import SqlTrackingStore
+
+    return SqlTrackingStore(location.database_url, location.artifact_root)
+
+
+def artifact_repository(artifact_uri: str) -> ArtifactRepository:
+    """The artifact repository for a run's ``artifact_uri`` (a local folder today)."""
+    from carnet.store.artifacts.local import LocalArtifactRepository
+
+    return LocalArtifactRepository(artifact_uri)

@@ -1,0 +1,1 @@
+"""Artifact repositories: where a run's files live."""

@@ -1,0 +1,196 @@
+"""The tracking store contract.
+
+Every implementation (the SQL store today, the REST store with the server) passes the same
+conformance suite in ``tests/store``. The contract:
+
+* Methods are thread-safe; a store object may be shared by all threads of a process.
+* Returned objects are immutable snapshots (``carnet.entities``); changing the store later does not
+  change them.
+* Errors are ``carnet.exceptions`` classes: ``NotFound`` for an unknown id (the message names it),
+  ``InvalidArgument`` subclasses for bad input, ``AlreadyExists`` for a taken name,
+  ``ParamConflict`` for a param re-logged with another value, ``RunNotActive`` for a write to a
+  finished or deleted run, ``StoreError`` when the backend fails. A failed call writes nothing.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from carnet.entities import (
+    Experiment,
+    Metric,
+    MetricInfo,
+    MetricKind,
+    MetricRecord,
+    Param,
+    Run,
+    RunInfo,
+    RunPage,
+    RunStatus,
+    RunTag,
+    ViewType,
+)
+
+
+@dataclass(frozen=True)
+class RecordWrite:
+    """A structured metric value to append: a row, the rows of a table, or an image reference."""
+
+    key: str
+    kind: MetricKind
+    payload: Any
+    timestamp: int
+
+
+@dataclass(frozen=True)
+class MetricDeclaration:
+    """The kind and description of a metric, fixed when it is first logged."""
+
+    key: str
+    kind: MetricKind
+    description: str = ""
+    columns: tuple[str, ...] = ()
+
+
+@dataclass
+class LogBatch:
+    """Everything one flush writes to one run, applied in one transaction.
+
+    ``batch_id`` makes the write idempotent: a batch resent with the same id is stored once.
+    """
+
+    metrics: Sequence[Metric] = ()
+    params: Sequence[Param] = ()
+    tags: Sequence[RunTag] = ()
+    records: Sequence[RecordWrite] = ()
+    declarations: Sequence[MetricDeclaration] = ()
+    batch_id: str | None = None
+    deleted_tags: Sequence[str] = field(default_factory=tuple)
+
+    def __bool__(self) -> bool:
+        return bool(
+            self.metrics or self.params or self.tags or self.records or self.declarations or self.deleted_tags
+        )
+
+
+@dataclass(frozen=True)
+class NewRun:
+    """What a caller sets when creating a run; the store fills in the id and artifact location."""
+
+    experiment_id: str
+    run_name: str | None = None
+    start_time: int | None = None
+    user_id: str = ""
+    parent_run_id: str | None = None
+    source_type: str = ""
+    source_name: str = ""
+    git_commit: str | None = None
+    git_dirty: bool | None = None
+    description: str = ""
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+class TrackingStore(abc.ABC):
+    """Experiments, runs and everything logged to them."""
+
+    # -- experiments -------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def create_experiment(
+        self, name: str, artifact_location: str | None = None, tags: dict[str, str] | None = None
+    ) -> str:
+        """Create an experiment; return its id. Raises ``AlreadyExists`` if the name is taken
+        (by an active or a deleted experiment)."""
+
+    @abc.abstractmethod
+    def get_experiment(self, experiment_id: str) -> Experiment:
+        """Raises ``NotFound``."""
+
+    @abc.abstractmethod
+    def get_experiment_by_name(self, name: str) -> Experiment | None:
+        """The experiment of that name (active or deleted), or None."""
+
+    @abc.abstractmethod
+    def search_experiments(
+        self, view_type: ViewType = ViewType.ACTIVE_ONLY, name_like: str | None = None
+    ) -> list[Experiment]:
+        """Experiments ordered by id; ``name_like`` is an SQL LIKE pattern on the name."""
+
+    @abc.abstractmethod
+    def rename_experiment(self, experiment_id: str, new_name: str) -> None: ...
+
+    @abc.abstractmethod
+    def delete_experiment(self, experiment_id: str) -> None:
+        """Soft delete: the experiment and its runs move to the deleted stage; restorable."""
+
+    @abc.abstractmethod
+    def restore_experiment(self, experiment_id: str) -> None: ...
+
+    @abc.abstractmethod
+    def set_experiment_tag(self, experiment_id: str, key: str, value: str) -> None: ...
+
+    # -- runs --------------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def create_run(self, new: NewRun) -> Run:
+        """Create a Running run. Raises ``NotFound`` for an unknown experiment or parent run,
+        ``InvalidState`` for a deleted experiment."""
+
+    @abc.abstractmethod
+    def get_run(self, run_id: str) -> Run:
+        """The run with its params, tags and latest metric values. Raises ``NotFound``."""
+
+    @abc.abstractmethod
+    def update_run(
+        self,
+        run_id: str,
+        status: RunStatus | None = None,
+        end_time: int | None = None,
+        run_name: str | None = None,
+        description: str | None = None,
+    ) -> RunInfo:
+        """Change status, end time, name or description. Setting a terminal status on a run that
+        already ended raises ``RunNotActive``."""
+
+    @abc.abstractmethod
+    def delete_run(self, run_id: str) -> None: ...
+
+    @abc.abstractmethod
+    def restore_run(self, run_id: str) -> None: ...
+
+    @abc.abstractmethod
+    def log_batch(self, run_id: str, batch: LogBatch) -> None:
+        """Apply params, tags, metric points and structured records in one transaction.
+
+        Raises ``RunNotActive`` if the run is not Running, ``ParamConflict`` if a param exists
+        with another value, ``InvalidValue`` if a metric's kind differs from its first logging.
+        """
+
+    @abc.abstractmethod
+    def search_runs(
+        self,
+        experiment_ids: Sequence[str],
+        filter_string: str | None = None,
+        view_type: ViewType = ViewType.ACTIVE_ONLY,
+        max_results: int = 1000,
+        order_by: Sequence[str] | None = None,
+        page_token: str | None = None,
+    ) -> RunPage:
+        """Runs matching the filter (carnet's search grammar), one page at a time."""
+
+    # -- metrics -----------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def get_metric_history(self, run_id: str, key: str) -> list[Metric]:
+        """Every point of a numeric metric in logging order (empty for an unknown key)."""
+
+    @abc.abstractmethod
+    def get_metric_infos(self, run_id: str) -> list[MetricInfo]:
+        """One entry per named metric of the run, of every kind, in first-logged order."""
+
+    @abc.abstractmethod
+    def get_metric_records(self, run_id: str, key: str) -> list[MetricRecord]:
+        """The structured values (rows, tables, images) of one metric in logging order."""

@@ -1,0 +1,215 @@
+"""The write hot path: one batch of params, tags, metric points and records in one transaction.
+
+A batch costs a fixed handful of statements whatever its size: one ``executemany`` per table,
+never one statement per point.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.orm import Session
+
+from carnet.entities import Metric, MetricKind
+from carnet.exceptions import InvalidValue, ParamConflict
+from carnet.store.base import LogBatch, MetricDeclaration, RecordWrite
+from carnet.store.sql import runs
+from carnet.store.sql.models import MetricSeriesRow, ParamRow, TagRow, WriteBatchRow
+from carnet.utils import now_ms
+
+
+def apply_batch(session: Session, run_id: str, batch: LogBatch) -> None:
+    runs.load_active(session, run_id)
+    if batch.batch_id is not None and not _claim_batch_id(session, run_id, batch.batch_id):
+        return  # applied before: a resend after a lost reply
+    if batch.params:
+        _write_params(session, run_id, batch.params)
+    if batch.tags or batch.deleted_tags:
+        _write_tags(session, run_id, batch.tags, batch.deleted_tags)
+    if batch.metrics or batch.records or batch.declarations:
+        series = _resolve_series(session, run_id, batch)
+        if batch.metrics:
+            _write_points(session, series, batch.metrics)
+        if batch.records:
+            _write_records(session, series, batch.records)
+
+
+def _claim_batch_id(session: Session, run_id: str, batch_id: str) -> bool:
+    exists = session.scalar(
+        select(WriteBatchRow.batch_id).where(WriteBatchRow.run_id == run_id, WriteBatchRow.batch_id == batch_id)
+    )
+    if exists is not None:
+        return False
+    session.add(WriteBatchRow(run_id=run_id, batch_id=batch_id, applied_time=now_ms()))
+    session.flush()
+    return True
+
+
+def _write_params(session: Session, run_id: str, params: Sequence[Any]) -> None:
+    wanted: dict[str, str] = {}
+    for param in params:
+        seen = wanted.setdefault(param.key, param.value)
+        if seen != param.value:
+            raise ParamConflict(
+                f"param {param.key!r} appears twice in one batch with different values "
+                f"({seen!r} and {param.value!r})",
+                field=f"params.{param.key}",
+            )
+    stored = dict(
+        session.execute(
+            select(ParamRow.key, ParamRow.value).where(ParamRow.run_id == run_id, ParamRow.key.in_(list(wanted)))
+        ).all()
+    )
+    for key, value in wanted.items():
+        if key in stored and stored[key] != value:
+            raise ParamConflict(
+                f"param {key!r} of run {run_id} is {stored[key]!r} already and cannot change to {value!r}: "
+                "params are immutable; log the new value under another name or in a new run",
+                field=f"params.{key}",
+            )
+    new = [{"run_id": run_id, "key": k, "value": v} for k, v in wanted.items() if k not in stored]
+    if new:
+        session.execute(insert(ParamRow), new)
+
+
+def _write_tags(session: Session, run_id: str, tags: Sequence[Any], deleted: Sequence[str]) -> None:
+    latest = {tag.key: tag.value for tag in tags}  # the last value of a key in a batch wins
+    keys = list(latest) + [k for k in deleted if k not in latest]
+    if keys:
+        session.execute(delete(TagRow).where(TagRow.run_id == run_id, TagRow.key.in_(keys)))
+    if latest:
+        session.execute(insert(TagRow), [{"run_id": run_id, "key": k, "value": v} for k, v in latest.items()])
+
+
+class _Series:
+    """A metric series row, as the batch sees it while it writes."""
+
+    __slots__ = ("columns", "count", "kind", "last_step", "last_timestamp", "last_value", "series_id")
+
+    def __init__(self, row: MetricSeriesRow) -> None:
+        self.series_id = row.series_id
+        self.kind = MetricKind(row.kind)
+        self.count = row.count
+        self.last_step = row.last_step
+        self.last_timestamp = row.last_timestamp
+        self.last_value = row.last_value
+        self.columns: list[str] = json.loads(row.columns) if row.columns else []
+
+
+def _resolve_series(session: Session, run_id: str, batch: LogBatch) -> dict[str, _Series]:
+    """Find or create the series every metric of the batch writes to; check that kinds agree."""
+    wanted: dict[str, MetricDeclaration] = {}
+    for decl in batch.declarations:
+        wanted[decl.key] = decl
+    for record in batch.records:
+        wanted.setdefault(record.key, MetricDeclaration(record.key, record.kind))
+    for key in {metric.key for metric in batch.metrics}:
+        wanted.setdefault(key, MetricDeclaration(key, MetricKind.SERIES))
+
+    stmt = select(MetricSeriesRow).where(
+        MetricSeriesRow.run_id == run_id, MetricSeriesRow.name.in_(list(wanted))
+    )
+    existing = {row.name: row for row in session.scalars(stmt)}
+    missing = [decl for name, decl in wanted.items() if name not in existing]
+    if missing:
+        session.execute(
+            insert(MetricSeriesRow),
+            [
+                {
+                    "run_id": run_id,
+                    "name": d.key,
+                    "kind": d.kind.value,
+                    "description": d.description,
+                    "count": 0,
+                    "columns": json.dumps(list(d.columns)) if d.columns else None,
+                }
+                for d in missing
+            ],
+        )
+        stmt = select(MetricSeriesRow).where(
+            MetricSeriesRow.run_id == run_id, MetricSeriesRow.name.in_([d.key for d in missing])
+        )
+        existing.update({row.name: row for row in session.scalars(stmt)})
+    series: dict[str, _Series] = {}
+    for name, decl in wanted.items():
+        row = existing[name]
+        if row.kind != decl.kind.value:
+            raise InvalidValue(
+                f"metric {name!r} was first logged as a {row.kind} and cannot be logged as a "
+                f"{decl.kind.value}; use another name",
+                field=f"metrics.{name}",
+            )
+        if decl.description and not row.description:
+            row.description = decl.description
+        series[name] = _Series(row)
+    for record in batch.records:
+        if record.kind is not series[record.key].kind:
+            raise InvalidValue(
+                f"metric {record.key!r} is a {series[record.key].kind.value}, not a {record.kind.value}",
+                field=f"metrics.{record.key}",
+            )
+    return series
+
+
+def _write_points(session: Session, series: dict[str, _Series], metrics: Sequence[Metric]) -> None:
+    rows: list[tuple[int, int, int, float | None]] = []
+    append = rows.append
+    isnan = math.isnan
+    touched: dict[str, int] = {}
+    for key, value, timestamp, step in metrics:
+        s = series[key]
+        if not s.kind.is_numeric:
+            raise InvalidValue(f"metric {key!r} is a {s.kind.value}; it takes no numeric points", field=key)
+        append((s.series_id, step, timestamp, None if isnan(value) else value))
+        touched[key] = touched.get(key, 0) + 1
+        # The latest point is the one with the highest (step, timestamp); later logging wins ties.
+        if s.last_step is None or (step, timestamp) >= (s.last_step, s.last_timestamp or 0):
+            s.last_step, s.last_timestamp, s.last_value = step, timestamp, value
+    conn = session.connection()
+    marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    conn.exec_driver_sql(
+        "INSERT INTO metric_points (series_id, step, timestamp, value) "
+        f"VALUES ({marker}, {marker}, {marker}, {marker})",
+        rows,  # type: ignore[arg-type]
+    )
+    updates = []
+    for key, n in touched.items():
+        s = series[key]
+        s.count += n
+        last = None if s.last_value is None or isnan(s.last_value) else s.last_value
+        updates.append((s.count, last, s.last_step, s.last_timestamp, s.series_id))
+    conn.exec_driver_sql(
+        f"UPDATE metric_series SET count = {marker}, last_value = {marker}, last_step = {marker}, "
+        f"last_timestamp = {marker} WHERE series_id = {marker}",
+        updates,  # type: ignore[arg-type]
+    )
+
+
+def _write_records(session: Session, series: dict[str, _Series], records: Sequence[RecordWrite]) -> None:
+    rows = []
+    touched: set[str] = set()
+    for record in records:
+        s = series[record.key]
+        rows.append((s.series_id, s.count, record.timestamp, json.dumps(record.payload, allow_nan=True)))
+        s.count += 1
+        touched.add(record.key)
+        if isinstance(record.payload, dict) and record.kind in (MetricKind.ROW, MetricKind.TABLE):
+            s.columns.extend(c for c in record.payload if c not in s.columns)
+    conn = session.connection()
+    marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    conn.exec_driver_sql(
+        f"INSERT INTO metric_records (series_id, seq, timestamp, payload) VALUES ({marker}, {marker}, "
+        f"{marker}, {marker})",
+        rows,  # type: ignore[arg-type]
+    )
+    conn.exec_driver_sql(
+        f"UPDATE metric_series SET count = {marker}, columns = {marker} WHERE series_id = {marker}",
+        [
+            (series[k].count, json.dumps(series[k].columns) if series[k].columns else None, series[k].series_id)
+            for k in touched
+        ],  # type: ignore[arg-type]
+    )

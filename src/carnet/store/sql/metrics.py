@@ -1,0 +1,72 @@
+"""Reading metrics back: long numeric series, per-metric summaries and structured records."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from carnet.entities import Metric, MetricInfo, MetricKind, MetricRecord
+from carnet.store.sql.models import MetricRecordRow, MetricSeriesRow
+
+_NAN = float("nan")
+
+
+def _series_id(session: Session, run_id: str, key: str) -> int | None:
+    return session.scalar(
+        select(MetricSeriesRow.series_id).where(MetricSeriesRow.run_id == run_id, MetricSeriesRow.name == key)
+    )
+
+
+def history(session: Session, run_id: str, key: str) -> list[Metric]:
+    """Every point, ordered by step and then logging order (the order the index keeps them in)."""
+    series_id = _series_id(session, run_id, key)
+    if series_id is None:
+        return []
+    conn = session.connection()
+    marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    cursor = conn.exec_driver_sql(
+        "SELECT step, timestamp, value FROM metric_points "
+        f"WHERE series_id = {marker} ORDER BY step, point_id",
+        (series_id,),
+    )
+    make = Metric
+    nan = _NAN
+    return [make(key, nan if v is None else v, t, s) for s, t, v in cursor.fetchall()]
+
+
+def infos(session: Session, run_id: str) -> list[MetricInfo]:
+    rows = session.scalars(
+        select(MetricSeriesRow).where(MetricSeriesRow.run_id == run_id).order_by(MetricSeriesRow.series_id)
+    )
+    return [
+        MetricInfo(
+            name=row.name,
+            kind=MetricKind(row.kind),
+            description=row.description,
+            count=row.count,
+            last_value=(_NAN if row.last_value is None else row.last_value) if row.last_step is not None else None,
+            last_step=row.last_step,
+            last_timestamp=row.last_timestamp,
+        )
+        for row in rows
+    ]
+
+
+def records(session: Session, run_id: str, key: str) -> list[MetricRecord]:
+    row = session.scalar(
+        select(MetricSeriesRow).where(MetricSeriesRow.run_id == run_id, MetricSeriesRow.name == key)
+    )
+    if row is None:
+        return []
+    kind = MetricKind(row.kind)
+    stmt = (
+        select(MetricRecordRow)
+        .where(MetricRecordRow.series_id == row.series_id)
+        .order_by(MetricRecordRow.seq)
+    )
+    return [
+        MetricRecord(name=key, kind=kind, seq=r.seq, payload=json.loads(r.payload), timestamp=r.timestamp)
+        for r in session.scalars(stmt)
+    ]

@@ -1,0 +1,159 @@
+"""The tables of the SQL store. Nothing outside ``carnet.store.sql`` sees these classes.
+
+Layout chosen for the hot paths:
+
+* ``metric_series`` has one row per (run, metric name): its kind, description, point count and the
+  latest value, so search and run tables read one small table instead of scanning points.
+* ``metric_points`` holds numeric points keyed by the series' integer id, the narrowest row that
+  keeps (step, timestamp, value): batch inserts and reading back a long series stay cheap.
+  NaN is stored as NULL (SQLite cannot store NaN); ±inf are stored as they are.
+* ``metric_records`` holds structured values (rows, tables, image references) as JSON.
+* ``write_batches`` records each applied client batch id, which makes batch writes idempotent.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class ExperimentRow(Base):
+    __tablename__ = "experiments"
+
+    experiment_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(256), nullable=False, unique=True)
+    artifact_location: Mapped[str] = mapped_column(Text, nullable=False)
+    lifecycle_stage: Mapped[str] = mapped_column(String(16), nullable=False, default="active")
+    creation_time: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    last_update_time: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+
+class ExperimentTagRow(Base):
+    __tablename__ = "experiment_tags"
+
+    experiment_id: Mapped[int] = mapped_column(
+        ForeignKey("experiments.experiment_id", ondelete="CASCADE"), primary_key=True
+    )
+    key: Mapped[str] = mapped_column(String(250), primary_key=True)
+    value: Mapped[str] = mapped_column(Text, nullable=False)
+
+
+class RunRow(Base):
+    __tablename__ = "runs"
+    __table_args__ = (
+        Index("ix_runs_experiment_start", "experiment_id", "start_time"),
+        Index("ix_runs_parent", "parent_run_id"),
+    )
+
+    run_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    experiment_id: Mapped[int] = mapped_column(
+        ForeignKey("experiments.experiment_id", ondelete="CASCADE"), nullable=False
+    )
+    run_name: Mapped[str] = mapped_column(String(256), nullable=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False)
+    start_time: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    end_time: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    lifecycle_stage: Mapped[str] = mapped_column(String(16), nullable=False, default="active")
+    artifact_uri: Mapped[str] = mapped_column(Text, nullable=False)
+    user_id: Mapped[str] = mapped_column(String(256), nullable=False, default="")
+    parent_run_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    source_type: Mapped[str] = mapped_column(String(20), nullable=False, default="")
+    source_name: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    git_commit: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    git_dirty: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    description: Mapped[str] = mapped_column(Text, nullable=False, default="")
+
+
+class ParamRow(Base):
+    __tablename__ = "params"
+    __table_args__ = (Index("ix_params_key_value", "key", "value"),)
+
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.run_id", ondelete="CASCADE"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(250), primary_key=True)
+    value: Mapped[str] = mapped_column(String(6000), nullable=False)
+
+
+class TagRow(Base):
+    __tablename__ = "tags"
+    __table_args__ = (Index("ix_tags_key_value", "key", "value"),)
+
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.run_id", ondelete="CASCADE"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(250), primary_key=True)
+    value: Mapped[str] = mapped_column(Text, nullable=False)
+
+
+class MetricSeriesRow(Base):
+    __tablename__ = "metric_series"
+    __table_args__ = (
+        UniqueConstraint("run_id", "name"),
+        Index("ix_metric_series_name_last_value", "name", "last_value"),
+    )
+
+    series_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.run_id", ondelete="CASCADE"), nullable=False)
+    name: Mapped[str] = mapped_column(String(250), nullable=False)
+    kind: Mapped[str] = mapped_column(String(16), nullable=False)
+    description: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    last_value: Mapped[float | None] = mapped_column(Float, nullable=True)
+    last_step: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    last_timestamp: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    # Columns of a row/table metric, in first-seen order (JSON list), so readers need not scan rows.
+    columns: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class MetricPointRow(Base):
+    __tablename__ = "metric_points"
+    __table_args__ = (Index("ix_metric_points_series_step", "series_id", "step"),)
+
+    # SQLite's rowid (PostgreSQL's bigserial) keeps logging order for points with equal steps.
+    point_id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    series_id: Mapped[int] = mapped_column(
+        ForeignKey("metric_series.series_id", ondelete="CASCADE"), nullable=False
+    )
+    step: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    timestamp: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    value: Mapped[float | None] = mapped_column(Float(precision=53), nullable=True)
+
+
+class MetricRecordRow(Base):
+    __tablename__ = "metric_records"
+
+    series_id: Mapped[int] = mapped_column(
+        ForeignKey("metric_series.series_id", ondelete="CASCADE"), primary_key=True
+    )
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    timestamp: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    payload: Mapped[str] = mapped_column(Text, nullable=False)
+
+
+class WriteBatchRow(Base):
+    __tablename__ = "write_batches"
+
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.run_id", ondelete="CASCADE"), primary_key=True)
+    batch_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    applied_time: Mapped[int] = mapped_column(BigInteger, nullable=False)

@@ -1,0 +1,177 @@
+"""Runs in the SQL store: create, read (with params, tags and latest metrics), update, delete."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from carnet.entities import LifecycleStage, Run, RunData, RunInfo, RunStatus
+from carnet.exceptions import InvalidState, NotFound, RunNotActive
+from carnet.store.base import NewRun
+from carnet.store.sql import experiments
+from carnet.store.sql.models import MetricSeriesRow, ParamRow, RunRow, TagRow
+from carnet.utils import generate_run_name, new_run_id, now_ms
+
+_NAN = float("nan")
+
+
+def load(session: Session, run_id: str, *, for_update: bool = False) -> RunRow:
+    if not isinstance(run_id, str) or not run_id:
+        raise NotFound(f"run {run_id!r} does not exist", field="run_id")
+    stmt = select(RunRow).where(RunRow.run_id == run_id)
+    if for_update and session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    row = session.scalar(stmt)
+    if row is None:
+        raise NotFound(f"run {run_id} does not exist", field="run_id")
+    return row
+
+
+def load_active(session: Session, run_id: str) -> RunRow:
+    """The run, locked for writing, or ``RunNotActive`` if it ended or was deleted."""
+    row = load(session, run_id, for_update=True)
+    if row.status != RunStatus.RUNNING.value:
+        raise RunNotActive(
+            f"run {run_id} is {row.status}: nothing more can be logged to it; start a new run "
+            "(or a child run) to log more",
+            field="run_id",
+        )
+    if row.lifecycle_stage != LifecycleStage.ACTIVE.value:
+        raise RunNotActive(f"run {run_id} is deleted: restore it before logging to it", field="run_id")
+    return row
+
+
+def create(session: Session, new: NewRun) -> RunRow:
+    experiment = experiments.load(session, new.experiment_id)
+    if experiment.lifecycle_stage != LifecycleStage.ACTIVE.value:
+        raise InvalidState(
+            f"experiment {new.experiment_id} is deleted: restore it before starting runs in it",
+            field="experiment_id",
+        )
+    if new.parent_run_id is not None:
+        parent = load(session, new.parent_run_id)
+        if parent.experiment_id != experiment.experiment_id:
+            raise InvalidState(
+                f"parent run {new.parent_run_id} belongs to another experiment", field="parent_run_id"
+            )
+    run_id = new_run_id()
+    row = RunRow(
+        run_id=run_id,
+        experiment_id=experiment.experiment_id,
+        run_name=new.run_name or generate_run_name(),
+        status=RunStatus.RUNNING.value,
+        start_time=new.start_time if new.start_time is not None else now_ms(),
+        end_time=None,
+        lifecycle_stage=LifecycleStage.ACTIVE.value,
+        artifact_uri=str(Path(experiment.artifact_location) / run_id / "artifacts"),
+        user_id=new.user_id,
+        parent_run_id=new.parent_run_id,
+        source_type=new.source_type,
+        source_name=new.source_name,
+        git_commit=new.git_commit,
+        git_dirty=new.git_dirty,
+        description=new.description,
+    )
+    session.add(row)
+    for key, value in new.tags.items():
+        session.add(TagRow(run_id=run_id, key=key, value=value))
+    session.flush()
+    return row
+
+
+def update(
+    session: Session,
+    run_id: str,
+    status: RunStatus | None,
+    end_time: int | None,
+    run_name: str | None,
+    description: str | None,
+) -> RunRow:
+    row = load(session, run_id, for_update=True)
+    if status is not None:
+        current = RunStatus(row.status)
+        if current.is_terminal and status is not current:
+            raise RunNotActive(
+                f"run {run_id} already ended as {current.value}; it cannot become {status.value}",
+                field="status",
+            )
+        row.status = status.value
+        if status.is_terminal and row.end_time is None:
+            row.end_time = end_time if end_time is not None else now_ms()
+    if end_time is not None:
+        row.end_time = end_time
+    if run_name is not None:
+        row.run_name = run_name
+    if description is not None:
+        row.description = description
+    return row
+
+
+def set_stage(session: Session, run_id: str, stage: LifecycleStage) -> None:
+    load(session, run_id).lifecycle_stage = stage.value
+
+
+def info_of(row: RunRow) -> RunInfo:
+    return RunInfo(
+        run_id=row.run_id,
+        experiment_id=str(row.experiment_id),
+        run_name=row.run_name,
+        status=RunStatus(row.status),
+        start_time=row.start_time,
+        end_time=row.end_time,
+        artifact_uri=row.artifact_uri,
+        lifecycle_stage=LifecycleStage(row.lifecycle_stage),
+        user_id=row.user_id,
+        parent_run_id=row.parent_run_id,
+        source_type=row.source_type,
+        source_name=row.source_name,
+        git_commit=row.git_commit,
+        git_dirty=row.git_dirty,
+        description=row.description,
+    )
+
+
+def with_data(session: Session, rows: Sequence[RunRow]) -> list[Run]:
+    """Attach params, tags and latest numeric metric values to runs, in three queries for the lot."""
+    ids = [row.run_id for row in rows]
+    params: dict[str, dict[str, str]] = {i: {} for i in ids}
+    tags: dict[str, dict[str, str]] = {i: {} for i in ids}
+    metrics: dict[str, dict[str, float]] = {i: {} for i in ids}
+    for chunk in _chunks(ids, 500):
+        for run_id, key, value in session.execute(
+            select(ParamRow.run_id, ParamRow.key, ParamRow.value).where(ParamRow.run_id.in_(chunk))
+        ):
+            params[run_id][key] = value
+        for run_id, key, value in session.execute(
+            select(TagRow.run_id, TagRow.key, TagRow.value).where(TagRow.run_id.in_(chunk))
+        ):
+            tags[run_id][key] = value
+        for run_id, name, last in session.execute(
+            select(MetricSeriesRow.run_id, MetricSeriesRow.name, MetricSeriesRow.last_value)
+            .where(MetricSeriesRow.run_id.in_(chunk))
+            .where(MetricSeriesRow.last_step.is_not(None))
+            .order_by(MetricSeriesRow.series_id)
+        ):
+            metrics[run_id][name] = _NAN if last is None else last
+    return [
+        Run(info=info_of(row), data=RunData(metrics=metrics[row.run_id], params=params[row.run_id],
+                                            tags=tags[row.run_id]))
+        for row in rows
+    ]
+
+
+def load_many(session: Session, run_ids: Sequence[str]) -> list[Run]:
+    """Runs with data, in the order of ``run_ids``."""
+    rows: dict[str, RunRow] = {}
+    for chunk in _chunks(list(run_ids), 500):
+        for row in session.scalars(select(RunRow).where(RunRow.run_id.in_(chunk))):
+            rows[row.run_id] = row
+    return with_data(session, [rows[i] for i in run_ids if i in rows])
+
+
+def _chunks(items: list[str], size: int) -> Iterable[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

@@ -1,0 +1,184 @@
+"""The SQL tracking store: SQLite for one machine, PostgreSQL for a team. Composes the per-domain
+modules of this package around one engine and one session scope."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from carnet.entities import (
+    Experiment,
+    LifecycleStage,
+    Metric,
+    MetricInfo,
+    MetricRecord,
+    Run,
+    RunInfo,
+    RunPage,
+    RunStatus,
+    ViewType,
+)
+from carnet.exceptions import InvalidArgument, NotFound
+from carnet.store.base import LogBatch, NewRun, TrackingStore
+from carnet.store.sql import experiments, logging, metrics, runs
+from carnet.store.sql.engine import SessionFactory, get_engine
+from carnet.store.sql.models import ExperimentRow
+
+MAX_RESULTS_LIMIT = 50_000
+
+
+class SqlTrackingStore(TrackingStore):
+    """A :class:`TrackingStore` on SQLAlchemy. ``database_url`` is a SQLAlchemy URL;
+    ``artifact_root`` the folder under which experiments get their artifact locations."""
+
+    def __init__(self, database_url: str, artifact_root: str) -> None:
+        self.database_url = database_url
+        self.artifact_root = artifact_root
+        self._sessions = SessionFactory(get_engine(database_url))
+        self._ensure_default_experiment()
+
+    def _ensure_default_experiment(self) -> None:
+        with self._sessions.read() as session:
+            if session.get(ExperimentRow, experiments.DEFAULT_EXPERIMENT_ID) is not None:
+                return
+        with self._sessions.begin() as session:
+            if session.get(ExperimentRow, experiments.DEFAULT_EXPERIMENT_ID) is None:
+                experiments.create(
+                    session,
+                    experiments.DEFAULT_EXPERIMENT_NAME,
+                    self.artifact_root,
+                    None,
+                    {},
+                    experiment_id=experiments.DEFAULT_EXPERIMENT_ID,
+                )
+
+    # -- experiments -------------------------------------------------------------------------
+
+    def create_experiment(
+        self, name: str, artifact_location: str | None = None, tags: dict[str, str] | None = None
+    ) -> str:
+        with self._sessions.begin() as session:
+            return str(experiments.create(session, name, self.artifact_root, artifact_location, tags or {}))
+
+    def get_experiment(self, experiment_id: str) -> Experiment:
+        with self._sessions.read() as session:
+            row = experiments.load(session, experiment_id)
+            return experiments.to_entity(row, experiments.tags_of(session, [row.experiment_id])[row.experiment_id])
+
+    def get_experiment_by_name(self, name: str) -> Experiment | None:
+        from sqlalchemy import select
+
+        with self._sessions.read() as session:
+            row = session.scalar(select(ExperimentRow).where(ExperimentRow.name == name))
+            if row is None:
+                return None
+            return experiments.to_entity(row, experiments.tags_of(session, [row.experiment_id])[row.experiment_id])
+
+    def search_experiments(
+        self, view_type: ViewType = ViewType.ACTIVE_ONLY, name_like: str | None = None
+    ) -> list[Experiment]:
+        with self._sessions.read() as session:
+            rows = experiments.search(session, view_type, name_like)
+            tags = experiments.tags_of(session, [r.experiment_id for r in rows])
+            return [experiments.to_entity(r, tags[r.experiment_id]) for r in rows]
+
+    def rename_experiment(self, experiment_id: str, new_name: str) -> None:
+        with self._sessions.begin() as session:
+            experiments.rename(session, experiment_id, new_name)
+
+    def delete_experiment(self, experiment_id: str) -> None:
+        with self._sessions.begin() as session:
+            experiments.set_stage(session, experiment_id, LifecycleStage.DELETED)
+
+    def restore_experiment(self, experiment_id: str) -> None:
+        with self._sessions.begin() as session:
+            experiments.set_stage(session, experiment_id, LifecycleStage.ACTIVE)
+
+    def set_experiment_tag(self, experiment_id: str, key: str, value: str) -> None:
+        with self._sessions.begin() as session:
+            experiments.set_tag(session, experiment_id, key, value)
+
+    # -- runs --------------------------------------------------------------------------------
+
+    def create_run(self, new: NewRun) -> Run:
+        with self._sessions.begin() as session:
+            row = runs.create(session, new)
+            return runs.with_data(session, [row])[0]
+
+    def get_run(self, run_id: str) -> Run:
+        with self._sessions.read() as session:
+            return runs.with_data(session, [runs.load(session, run_id)])[0]
+
+    def update_run(
+        self,
+        run_id: str,
+        status: RunStatus | None = None,
+        end_time: int | None = None,
+        run_name: str | None = None,
+        description: str | None = None,
+    ) -> RunInfo:
+        with self._sessions.begin() as session:
+            return runs.info_of(runs.update(session, run_id, status, end_time, run_name, description))
+
+    def delete_run(self, run_id: str) -> None:
+        with self._sessions.begin() as session:
+            runs.set_stage(session, run_id, LifecycleStage.DELETED)
+
+    def restore_run(self, run_id: str) -> None:
+        with self._sessions.begin() as session:
+            runs.set_stage(session, run_id, LifecycleStage.ACTIVE)
+
+    def log_batch(self, run_id: str, batch: LogBatch) -> None:
+        if not batch and batch.batch_id is None:
+            with self._sessions.read() as session:
+                runs.load(session, run_id)  # still say when the run does not exist
+            return
+        with self._sessions.begin() as session:
+            logging.apply_batch(session, run_id, batch)
+
+    def search_runs(
+        self,
+        experiment_ids: Sequence[str],
+        filter_string: str | None = None,
+        view_type: ViewType = ViewType.ACTIVE_ONLY,
+        max_results: int = 1000,
+        order_by: Sequence[str] | None = None,
+        page_token: str | None = None,
+    ) -> RunPage:
+        from carnet.search import decode_page_token, encode_page_token, parse_filter, parse_order_by
+        from carnet.store.sql.search import build_run_select
+
+        if isinstance(max_results, bool) or not isinstance(max_results, int) or not 0 < max_results <= MAX_RESULTS_LIMIT:
+            raise InvalidArgument(
+                f"max_results: must be an integer from 1 to {MAX_RESULTS_LIMIT}, got {max_results!r}",
+                field="max_results",
+            )
+        node = parse_filter(filter_string)
+        keys = parse_order_by(list(order_by) if order_by else None)
+        offset = decode_page_token(page_token)
+        ids = [experiments.parse_experiment_id(e) for e in experiment_ids]
+        with self._sessions.read() as session:
+            for experiment_id in ids:
+                if session.get(ExperimentRow, experiment_id) is None:
+                    raise NotFound(f"experiment {experiment_id} does not exist", field="experiment_ids")
+            stmt = build_run_select(ids, node, keys, view_type, offset, max_results + 1)
+            run_ids = list(session.scalars(stmt))
+            more = len(run_ids) > max_results
+            page = runs.load_many(session, run_ids[:max_results])
+        return RunPage(page, encode_page_token(offset + max_results) if more else None)
+
+    # -- metrics -----------------------------------------------------------------------------
+
+    def get_metric_history(self, run_id: str, key: str) -> list[Metric]:
+        with self._sessions.read() as session:
+            runs.load(session, run_id)
+            return metrics.history(session, run_id, key)
+
+    def get_metric_infos(self, run_id: str) -> list[MetricInfo]:
+        with self._sessions.read() as session:
+            runs.load(session, run_id)
+            return metrics.infos(session, run_id)
+
+    def get_metric_records(self, run_id: str, key: str) -> list[MetricRecord]:
+        with self._sessions.read() as session:
+            runs.load(session, run_id)
+            return metrics.records(session, run_id, key)

@@ -1,0 +1,35 @@
+"""Small helpers shared by every layer: clocks, ids and generated run names."""
+
+from __future__ import annotations
+
+import random
+import time
+import uuid
+
+_ADJECTIVES = (
+    "amber", "bold", "brisk", "calm", "clever", "crisp", "eager", "fleet", "gentle", "keen",
+    "lucid", "merry", "nimble", "quiet", "rapid", "sharp", "steady", "sunny", "vivid", "witty",
+)  # fmt: skip
+_NOUNS = (
+    "badger", "comet", "falcon", "fern", "harbor", "heron", "lark", "maple", "meadow", "otter",
+    "pine", "quartz", "raven", "river", "sparrow", "summit", "tide", "willow", "wren", "zephyr",
+)  # fmt: skip
+
+
+def now_ms() -> int:
+    """Milliseconds since the epoch, the unit of every timestamp carnet stores."""
+    return time.time_ns() // 1_000_000
+
+
+def new_run_id() -> str:
+    return uuid.uuid4().hex
+
+
+def new_batch_id() -> str:
+    return uuid.uuid4().hex
+
+
+def generate_run_name() -> str:
+    """A readable default run name such as ``keen-otter-42``."""
+    rng = random.SystemRandom()
+    return f"{rng.choice(_ADJECTIVES)}-{rng.choice(_NOUNS)}-{rng.randint(1, 999)}"

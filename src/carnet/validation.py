@@ -1,0 +1,166 @@
+"""Checks applied at the edges (SDK, CLI, API) so that bad input never reaches the store half-way.
+
+The limits are part of carnet's documented contract (see docs/limits.md).
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from carnet.exceptions import InvalidName, InvalidValue, LimitExceeded
+
+MAX_NAME_LENGTH = 250  # metric, param and tag keys, file names inside a run
+MAX_ENTITY_NAME_LENGTH = 256  # experiment and run names
+MAX_PARAM_VALUE_LENGTH = 6000
+MAX_TAG_VALUE_LENGTH = 8000
+MAX_DESCRIPTION_LENGTH = 5000
+MAX_ROW_COLUMNS = 100
+MAX_TABLE_ROWS = 100_000
+MAX_CELL_LENGTH = 1000
+MAX_BATCH_METRICS = 10_000
+MAX_BATCH_PARAMS = 1000
+MAX_BATCH_TAGS = 1000
+
+# Keys may hold letters, digits and `_ - . / : space`; slashes allow grouping ("val/loss").
+_KEY_RE = re.compile(r"^[\w\-. /:]+$")
+
+
+def check_key(value: object, field: str) -> str:
+    """Validate a metric, param or tag key; return it unchanged."""
+    if not isinstance(value, str):
+        raise InvalidName(f"{field}: expected a string, got {type(value).__name__}", field=field)
+    if not value or not value.strip():
+        raise InvalidName(f"{field}: must not be empty", field=field)
+    if len(value) > MAX_NAME_LENGTH:
+        raise LimitExceeded(
+            f"{field}: {value[:40]!r}... is {len(value)} characters long; the limit is {MAX_NAME_LENGTH}",
+            field=field,
+        )
+    if not _KEY_RE.match(value):
+        raise InvalidName(
+            f"{field}: {value!r} may only contain letters, digits, spaces and _ - . / :",
+            field=field,
+        )
+    if _is_path_like(value):
+        raise InvalidName(f"{field}: {value!r} must not be a path like '../x' or '/x'", field=field)
+    return value
+
+
+def check_entity_name(value: object, field: str) -> str:
+    """Validate an experiment or run name: any text, but not empty, overlong or path-like."""
+    if not isinstance(value, str):
+        raise InvalidName(f"{field}: expected a string, got {type(value).__name__}", field=field)
+    if not value.strip():
+        raise InvalidName(f"{field}: must not be empty", field=field)
+    if len(value) > MAX_ENTITY_NAME_LENGTH:
+        raise LimitExceeded(
+            f"{field}: {len(value)} characters long; the limit is {MAX_ENTITY_NAME_LENGTH}", field=field
+        )
+    if _is_path_like(value) or "\x00" in value:
+        raise InvalidName(f"{field}: {value!r} must not be a path like '../x'", field=field)
+    return value
+
+
+def check_relative_path(value: object, field: str) -> str:
+    """Validate a path inside a run's artifact folder; return it normalised with '/' separators."""
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidName(f"{field}: expected a non-empty relative path", field=field)
+    parts = [p for p in value.replace("\\", "/").split("/") if p not in ("", ".")]
+    if value.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", value) or ".." in parts or not parts:
+        raise InvalidName(f"{field}: {value!r} must be a relative path inside the run (no '..')", field=field)
+    if "\x00" in value:
+        raise InvalidName(f"{field}: must not contain NUL characters", field=field)
+    return "/".join(parts)
+
+
+def _is_path_like(value: str) -> bool:
+    parts = value.replace("\\", "/").split("/")
+    return value.startswith(("/", "\\")) or ".." in parts or "." in parts
+
+
+def check_number(value: object, field: str) -> float:
+    """A metric value: int, float, numpy number or bool; NaN and ±inf are kept."""
+    if isinstance(value, float):
+        return value
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(value, bool):
+        return float(value)
+    raise InvalidValue(
+        f"{field}: expected a number, got {type(value).__name__} {_short(value)}; "
+        "log text with run.log_row/log_table, or as a tag",
+        field=field,
+    )
+
+
+def check_step(value: object, field: str = "step") -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise InvalidValue(f"{field}: expected an integer, got {_short(value)}", field=field)
+    return int(value)
+
+
+def check_text(value: object, field: str, limit: int) -> str:
+    """A param or tag value: converted with str(); too long is an error, never a silent cut."""
+    text = value if isinstance(value, str) else _to_text(value)
+    if len(text) > limit:
+        raise LimitExceeded(f"{field}: value is {len(text)} characters long; the limit is {limit}", field=field)
+    return text
+
+
+def _to_text(value: object) -> str:
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        return repr(value)
+    return str(value)
+
+
+def check_cell(value: object, field: str) -> Any:
+    """A cell of a row or table: a number, a string, a bool or None (stored as JSON)."""
+    if value is None or isinstance(value, (str, bool)):
+        if isinstance(value, str) and len(value) > MAX_CELL_LENGTH:
+            raise LimitExceeded(f"{field}: text cell longer than {MAX_CELL_LENGTH} characters", field=field)
+        return value
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, numbers.Real):
+        return float(value)
+    raise InvalidValue(
+        f"{field}: cells must be numbers, strings, booleans or None, got {type(value).__name__}", field=field
+    )
+
+
+def check_columns(columns: Mapping[str, Any], field: str) -> dict[str, list[Any]]:
+    """A table given as {column: values}: equal lengths, valid names, valid cells."""
+    if not isinstance(columns, Mapping) or not columns:
+        raise InvalidValue(f"{field}: expected a non-empty dict of column name -> list of values", field=field)
+    if len(columns) > MAX_ROW_COLUMNS:
+        raise LimitExceeded(f"{field}: {len(columns)} columns; the limit is {MAX_ROW_COLUMNS}", field=field)
+    out: dict[str, list[Any]] = {}
+    lengths: dict[str, int] = {}
+    for name, values in columns.items():
+        check_key(name, f"{field} column")
+        if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+            raise InvalidValue(f"{field}: column {name!r} must be a list of values", field=field)
+        cells = [check_cell(v, f"{field}.{name}") for v in values]
+        out[name] = cells
+        lengths[name] = len(cells)
+    if len(set(lengths.values())) > 1:
+        shape = ", ".join(f"{k}={n}" for k, n in lengths.items())
+        raise InvalidValue(f"{field}: columns must have equal lengths, got {shape}", field=field)
+    if next(iter(lengths.values())) > MAX_TABLE_ROWS:
+        raise LimitExceeded(f"{field}: more than {MAX_TABLE_ROWS} rows in one call", field=field)
+    return out
+
+
+def check_description(value: object, field: str = "description") -> str:
+    if value is None:
+        return ""
+    return check_text(value, field, MAX_DESCRIPTION_LENGTH)
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
