@@ -90,7 +90,10 @@ def resolve_location(uri: str | None = None, artifact_root: str | None = None) -
         location = _location_from_uri(uri)
     if artifact_root:
         location = Location(
-            location.tracking_uri, location.database_url, _absolute_root(artifact_root), location.workspace_dir
+            location.tracking_uri,
+            location.database_url,
+            _absolute_root(artifact_root),
+            location.workspace_dir,
         )
     return location
 

@@ -122,8 +122,7 @@ class SchemaOutOfDate(StoreError):
 
 
 _BY_CODE: dict[str, type[CarnetError]] = {
-    cls.error_code: cls
-    for cls in (CarnetError, InvalidArgument, NotFound, AlreadyExists, InvalidState)
+    cls.error_code: cls for cls in (CarnetError, InvalidArgument, NotFound, AlreadyExists, InvalidState)
 }
 
 

@@ -107,7 +107,9 @@ def check_text(value: object, field: str, limit: int) -> str:
     """A param or tag value: converted with str(); too long is an error, never a silent cut."""
     text = value if isinstance(value, str) else _to_text(value)
     if len(text) > limit:
-        raise LimitExceeded(f"{field}: value is {len(text)} characters long; the limit is {limit}", field=field)
+        raise LimitExceeded(
+            f"{field}: value is {len(text)} characters long; the limit is {limit}", field=field
+        )
     return text
 
 
@@ -135,7 +137,9 @@ def check_cell(value: object, field: str) -> Any:
 def check_columns(columns: Mapping[str, Any], field: str) -> dict[str, list[Any]]:
     """A table given as {column: values}: equal lengths, valid names, valid cells."""
     if not isinstance(columns, Mapping) or not columns:
-        raise InvalidValue(f"{field}: expected a non-empty dict of column name -> list of values", field=field)
+        raise InvalidValue(
+            f"{field}: expected a non-empty dict of column name -> list of values", field=field
+        )
     if len(columns) > MAX_ROW_COLUMNS:
         raise LimitExceeded(f"{field}: {len(columns)} columns; the limit is {MAX_ROW_COLUMNS}", field=field)
     out: dict[str, list[Any]] = {}

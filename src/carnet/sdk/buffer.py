@@ -11,6 +11,8 @@ error is raised to the caller at the next ``flush()`` (and never silently droppe
 from __future__ import annotations
 
 import atexit
+import contextlib
+import sys
 import threading
 import time
 import weakref
@@ -124,10 +126,8 @@ class RunBuffer:
             self._error = exc
 
     def background_flush(self) -> None:
-        try:
+        with contextlib.suppress(StoreError):  # kept in self._retry; the next flush tries again
             self.flush(raise_errors=False)
-        except StoreError:
-            pass  # kept in self._retry; the next flush tries again
 
     def close(self) -> None:
         """Flush and stop tracking this buffer."""
@@ -179,8 +179,15 @@ _flusher = _Flusher()
 
 
 def flush_all() -> None:
-    """Flush every run buffer of this process (called at interpreter exit)."""
-    _flusher.flush_all()
+    """Flush every run buffer of this process; say on stderr what could not be written
+    (called at interpreter exit, when there is no caller left to raise to)."""
+    with _flusher._lock:
+        buffers = list(_flusher._buffers)
+    for buffer in buffers:
+        try:
+            buffer.flush()
+        except CarnetError as exc:
+            print(f"carnet: could not write to run {buffer.run_id}: {exc}", file=sys.stderr)
 
 
 atexit.register(flush_all)

@@ -149,14 +149,20 @@ class Client:
     def log_param(self, run_id: str, key: str, value: Any) -> Any:
         self._store.log_batch(
             run_id,
-            LogBatch(params=[Param(check_key(key, "key"), check_text(value, f"params.{key}", MAX_PARAM_VALUE_LENGTH))]),
+            LogBatch(
+                params=[
+                    Param(check_key(key, "key"), check_text(value, f"params.{key}", MAX_PARAM_VALUE_LENGTH))
+                ]
+            ),
         )
         return value
 
     def set_tag(self, run_id: str, key: str, value: Any) -> None:
         self._store.log_batch(
             run_id,
-            LogBatch(tags=[RunTag(check_key(key, "key"), check_text(value, f"tags.{key}", MAX_TAG_VALUE_LENGTH))]),
+            LogBatch(
+                tags=[RunTag(check_key(key, "key"), check_text(value, f"tags.{key}", MAX_TAG_VALUE_LENGTH))]
+            ),
         )
 
     def delete_tag(self, run_id: str, key: str) -> None:
@@ -188,7 +194,8 @@ class Client:
             for p in params
         ]
         clean_tags = [
-            RunTag(check_key(t.key, "tags"), check_text(t.value, f"tags.{t.key}", MAX_TAG_VALUE_LENGTH)) for t in tags
+            RunTag(check_key(t.key, "tags"), check_text(t.value, f"tags.{t.key}", MAX_TAG_VALUE_LENGTH))
+            for t in tags
         ]
         self._store.log_batch(run_id, LogBatch(metrics=list(metrics), params=clean_params, tags=clean_tags))
 
@@ -218,17 +225,25 @@ class Client:
 
         return artifact_repository(self.get_run(run_id).info.artifact_uri)
 
-    def log_artifact(self, run_id: str, local_path: str | os.PathLike[str], artifact_path: str | None = None) -> None:
+    def log_artifact(
+        self, run_id: str, local_path: str | os.PathLike[str], artifact_path: str | None = None
+    ) -> None:
         name = Path(local_path).name
-        self._repo(run_id).log_file(local_path, f"{artifact_path.rstrip('/')}/{name}" if artifact_path else name)
+        self._repo(run_id).log_file(
+            local_path, f"{artifact_path.rstrip('/')}/{name}" if artifact_path else name
+        )
 
-    def log_artifacts(self, run_id: str, local_dir: str | os.PathLike[str], artifact_path: str | None = None) -> None:
+    def log_artifacts(
+        self, run_id: str, local_dir: str | os.PathLike[str], artifact_path: str | None = None
+    ) -> None:
         self._repo(run_id).log_folder(local_dir, artifact_path)
 
     def list_artifacts(self, run_id: str, path: str | None = None) -> list[FileInfo]:
         return self._repo(run_id).list_files(path)  # type: ignore[no-any-return]
 
-    def download_artifacts(self, run_id: str, path: str, dst_path: str | os.PathLike[str] | None = None) -> str:
+    def download_artifacts(
+        self, run_id: str, path: str, dst_path: str | os.PathLike[str] | None = None
+    ) -> str:
         target = Path(dst_path) if dst_path is not None else Path.cwd()
         return str(self._repo(run_id).download(path, target / Path(path).name))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -33,10 +34,8 @@ class Experiment:
         store = workspace.store
         info = store.get_experiment_by_name(name)
         if info is None:
-            try:
+            with contextlib.suppress(AlreadyExists):  # created meanwhile by another process
                 store.create_experiment(name)
-            except AlreadyExists:  # created meanwhile by another process
-                pass
             info = store.get_experiment_by_name(name)
         assert info is not None
         self._info: ExperimentInfo = info
@@ -78,7 +77,11 @@ class Experiment:
         store = self.workspace.store
         query = filter or ""
         if not include_children:
-            query = f"({query}) AND attributes.parent_run_id IS NULL" if query else "attributes.parent_run_id IS NULL"
+            query = (
+                f"({query}) AND attributes.parent_run_id IS NULL"
+                if query
+                else "attributes.parent_run_id IS NULL"
+            )
         token: str | None = None
         while True:
             page = store.search_runs([self.id], query, ViewType.ACTIVE_ONLY, 1000, None, token)

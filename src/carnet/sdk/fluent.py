@@ -76,7 +76,8 @@ def set_experiment(experiment_name: str | None = None, experiment_id: str | None
     assert info is not None
     if info.lifecycle_stage.value != "active":
         raise InvalidState(
-            f"experiment {info.name!r} is deleted: restore it (carnet.Client().restore_experiment) or use another",
+            f"experiment {info.name!r} is deleted: restore it "
+            "(carnet.Client().restore_experiment) or use another",
             field="experiment_name",
         )
     with _lock:
@@ -140,11 +141,19 @@ def start_run(
         if run_id is not None:
             run = Run.attach(workspace, run_id)
             if run.get_status() != RunStatus.RUNNING.value:
-                raise InvalidState(f"run {run_id} has ended ({run.get_status()}); it cannot be resumed", field="run_id")
+                raise InvalidState(
+                    f"run {run_id} has ended ({run.get_status()}); it cannot be resumed", field="run_id"
+                )
         else:
             parent = parent_run_id or (_active[-1].id if _active and nested else None)
-            experiment = str(experiment_id) if experiment_id is not None else (
-                _active[-1]._info.experiment_id if parent and _active else _current_experiment_id(workspace)
+            experiment = (
+                str(experiment_id)
+                if experiment_id is not None
+                else (
+                    _active[-1]._info.experiment_id
+                    if parent and _active
+                    else _current_experiment_id(workspace)
+                )
             )
             run = Run.start(
                 workspace,
@@ -279,13 +288,17 @@ def log_figure(figure: Any, artifact_file: str) -> None:
     import io
 
     if not hasattr(figure, "savefig"):
-        raise InvalidArgument(f"figure: expected a matplotlib Figure, got {type(figure).__name__}", field="figure")
+        raise InvalidArgument(
+            f"figure: expected a matplotlib Figure, got {type(figure).__name__}", field="figure"
+        )
     buffer = io.BytesIO()
     figure.savefig(buffer, format=Path(artifact_file).suffix.lstrip(".") or "png")
     _log_bytes(buffer.getvalue(), artifact_file)
 
 
-def log_image(image: Any, artifact_file: str | None = None, key: str | None = None, step: int | None = None) -> None:
+def log_image(
+    image: Any, artifact_file: str | None = None, key: str | None = None, step: int | None = None
+) -> None:
     """Store a numpy array or PIL image: as a file (``artifact_file``) or as an image metric (``key``)."""
     from carnet.sdk import images
 
@@ -310,7 +323,7 @@ def log_table(data: Any, artifact_file: str) -> None:
 
     name = Path(artifact_file).stem
     columns = check_columns(_columns_of(data), "data")
-    rows = [list(r) for r in zip(*columns.values())]
+    rows = [list(r) for r in zip(*columns.values(), strict=True)]
     log_text(json.dumps({"columns": list(columns), "data": rows}, default=str), artifact_file)
     run = _get_or_start_run()
     run._declare(name, MetricKind.TABLE, "")
@@ -366,8 +379,9 @@ def search_runs(
     found: list[RunEntity] = []
     token: str | None = None
     while len(found) < max_results:
-        page = store.search_runs(ids, filter_string, run_view_type, min(max_results - len(found), 50_000),
-                                 order_by, token)
+        page = store.search_runs(
+            ids, filter_string, run_view_type, min(max_results - len(found), 50_000), order_by, token
+        )
         found.extend(page.runs)
         token = page.next_page_token
         if not token:

@@ -29,7 +29,8 @@ def render_figure(plot: Any) -> tuple[bytes, str]:
     figure = plot.gcf() if hasattr(plot, "gcf") else plot
     if not hasattr(figure, "savefig"):
         raise InvalidValue(
-            f"plot: expected a matplotlib Figure (or matplotlib.pyplot), got {type(plot).__name__}", field="plot"
+            f"plot: expected a matplotlib Figure (or matplotlib.pyplot), got {type(plot).__name__}",
+            field="plot",
         )
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", bbox_inches="tight")
@@ -37,7 +38,7 @@ def render_figure(plot: Any) -> tuple[bytes, str]:
 
 
 def array_to_png(image: Any) -> bytes:
-    """PNG bytes of a numpy array (H×W, H×W×3 or H×W×4) or a PIL image (MLflow's ``log_image``)."""
+    """PNG bytes of a numpy array (HxW, HxWx3 or HxWx4) or a PIL image (MLflow's ``log_image``)."""
     if hasattr(image, "save") and hasattr(image, "mode"):  # PIL.Image
         buffer = io.BytesIO()
         image.save(buffer, format="PNG")
@@ -46,7 +47,9 @@ def array_to_png(image: Any) -> bytes:
 
     array = np.asarray(image)
     if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[2] not in (1, 3, 4)):
-        raise InvalidValue(f"image: expected an H×W, H×W×3 or H×W×4 array, got shape {array.shape}", field="image")
+        raise InvalidValue(
+            f"image: expected an HxW, HxWx3 or HxWx4 array, got shape {array.shape}", field="image"
+        )
     try:
         from matplotlib.image import imsave
     except ImportError:

@@ -58,7 +58,9 @@ class Run:
         self.workspace = workspace
         self._info = info
         self._store = workspace.store
-        self._buffer: RunBuffer | None = RunBuffer(self._store, info.run_id) if not info.status.is_terminal else None
+        self._buffer: RunBuffer | None = (
+            RunBuffer(self._store, info.run_id) if not info.status.is_terminal else None
+        )
         self._checked_keys: set[str] = set()
         self._kinds: dict[str, MetricKind] = {}
         self._next_step: dict[str, int] = {}
@@ -125,7 +127,6 @@ class Run:
         ``Default``), and completed at interpreter exit.
         """
         from carnet.sdk import fluent
-        from carnet.sdk.workspace import Workspace
 
         run_id = os.environ.get(ENV_RUN_ID)
         if run_id:
@@ -228,7 +229,9 @@ class Run:
         """Add one row to the table ``name``: ``run.log_row("scores", fold=1, auc=0.91)``."""
         buffer = self._writable()
         if not kwargs:
-            raise InvalidValue(f"{name}: log_row needs at least one column, e.g. log_row(name, x=1)", field=name)
+            raise InvalidValue(
+                f"{name}: log_row needs at least one column, e.g. log_row(name, x=1)", field=name
+            )
         if len(kwargs) > MAX_ROW_COLUMNS:
             raise LimitExceeded(f"{name}: {len(kwargs)} columns; the limit is {MAX_ROW_COLUMNS}", field=name)
         row = {check_key(k, f"{name} column"): check_cell(v, f"{name}.{k}") for k, v in kwargs.items()}
@@ -257,7 +260,8 @@ class Run:
         buffer = self._writable()
         if (path is None) == (plot is None):
             raise InvalidArgument(
-                f"{name}: log_image needs exactly one of path= (an image file) or plot= (a matplotlib figure)",
+                f"{name}: log_image needs exactly one of path= (an image file) "
+                "or plot= (a matplotlib figure)",
                 field="path",
             )
         data, extension = images.read_image_file(path) if path is not None else images.render_figure(plot)
@@ -336,7 +340,9 @@ class Run:
         elif hasattr(path_or_stream, "read"):
             repo.log_stream(path_or_stream, name)
         else:
-            raise InvalidValue("path_or_stream: expected a file path or a binary stream", field="path_or_stream")
+            raise InvalidValue(
+                "path_or_stream: expected a file path or a binary stream", field="path_or_stream"
+            )
 
     def upload_folder(self, name: str, path: str | os.PathLike[str]) -> list[str]:
         """Store every file under the folder ``path`` in the run under ``name``; return their names."""
@@ -361,7 +367,9 @@ class Run:
         target = Path(output_file_path) if output_file_path is not None else Path.cwd() / Path(name).name
         return self._artifact_repo().download(name, target)
 
-    def download_files(self, prefix: str | None = None, output_directory: str | os.PathLike[str] = ".") -> Path:
+    def download_files(
+        self, prefix: str | None = None, output_directory: str | os.PathLike[str] = "."
+    ) -> Path:
         """Copy the run's files (those under ``prefix`` when given) into ``output_directory``."""
         repo = self._artifact_repo()
         out = Path(output_directory)
@@ -458,7 +466,9 @@ class Run:
     def fail(self, error: Any = None) -> None:
         """Mark the run Failed; ``error`` (an exception or text) is kept as the tag ``carnet.error``."""
         if error is not None and self._buffer is not None:
-            text = "".join(traceback.format_exception(error)) if isinstance(error, BaseException) else str(error)
+            text = (
+                "".join(traceback.format_exception(error)) if isinstance(error, BaseException) else str(error)
+            )
             self._buffer.add_tag("carnet.error", text[-MAX_TAG_VALUE_LENGTH:])
         self._end(RunStatus.FAILED)
 

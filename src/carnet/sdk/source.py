@@ -68,7 +68,5 @@ def _inside_git(folder: Path) -> bool:
 
 
 def _git(folder: Path, *args: str) -> str:
-    done = subprocess.run(
-        ["git", *args], cwd=folder, capture_output=True, text=True, timeout=10, check=True
-    )
+    done = subprocess.run(["git", *args], cwd=folder, capture_output=True, text=True, timeout=10, check=True)
     return done.stdout.strip()

@@ -68,7 +68,8 @@ def create(
 ) -> int:
     if session.scalar(select(ExperimentRow.experiment_id).where(ExperimentRow.name == name)) is not None:
         raise AlreadyExists(
-            f"an experiment named {name!r} exists already (it may be deleted: restore it or pick another name)",
+            f"an experiment named {name!r} exists already "
+            "(it may be deleted: restore it or pick another name)",
             field="name",
         )
     now = now_ms()
@@ -104,7 +105,9 @@ def search(session: Session, view_type: ViewType, name_like: str | None) -> list
 def set_stage(session: Session, experiment_id: str, stage: LifecycleStage) -> None:
     row = load(session, experiment_id)
     if row.experiment_id == DEFAULT_EXPERIMENT_ID and stage is LifecycleStage.DELETED:
-        raise InvalidArgument("experiment_id: the Default experiment cannot be deleted", field="experiment_id")
+        raise InvalidArgument(
+            "experiment_id: the Default experiment cannot be deleted", field="experiment_id"
+        )
     now = now_ms()
     row.lifecycle_stage = stage.value
     row.last_update_time = now

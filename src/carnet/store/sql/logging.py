@@ -40,7 +40,9 @@ def apply_batch(session: Session, run_id: str, batch: LogBatch) -> None:
 
 def _claim_batch_id(session: Session, run_id: str, batch_id: str) -> bool:
     exists = session.scalar(
-        select(WriteBatchRow.batch_id).where(WriteBatchRow.run_id == run_id, WriteBatchRow.batch_id == batch_id)
+        select(WriteBatchRow.batch_id).where(
+            WriteBatchRow.run_id == run_id, WriteBatchRow.batch_id == batch_id
+        )
     )
     if exists is not None:
         return False
@@ -61,7 +63,9 @@ def _write_params(session: Session, run_id: str, params: Sequence[Any]) -> None:
             )
     stored = dict(
         session.execute(
-            select(ParamRow.key, ParamRow.value).where(ParamRow.run_id == run_id, ParamRow.key.in_(list(wanted)))
+            select(ParamRow.key, ParamRow.value).where(
+                ParamRow.run_id == run_id, ParamRow.key.in_(list(wanted))
+            )
         ).all()
     )
     for key, value in wanted.items():
@@ -174,7 +178,7 @@ def _write_points(session: Session, series: dict[str, _Series], metrics: Sequenc
     conn.exec_driver_sql(
         "INSERT INTO metric_points (series_id, step, timestamp, value) "
         f"VALUES ({marker}, {marker}, {marker}, {marker})",
-        rows,  # type: ignore[arg-type]
+        rows,
     )
     updates = []
     for key, n in touched.items():
@@ -185,7 +189,7 @@ def _write_points(session: Session, series: dict[str, _Series], metrics: Sequenc
     conn.exec_driver_sql(
         f"UPDATE metric_series SET count = {marker}, last_value = {marker}, last_step = {marker}, "
         f"last_timestamp = {marker} WHERE series_id = {marker}",
-        updates,  # type: ignore[arg-type]
+        updates,
     )
 
 
@@ -204,12 +208,16 @@ def _write_records(session: Session, series: dict[str, _Series], records: Sequen
     conn.exec_driver_sql(
         f"INSERT INTO metric_records (series_id, seq, timestamp, payload) VALUES ({marker}, {marker}, "
         f"{marker}, {marker})",
-        rows,  # type: ignore[arg-type]
+        rows,
     )
     conn.exec_driver_sql(
         f"UPDATE metric_series SET count = {marker}, columns = {marker} WHERE series_id = {marker}",
         [
-            (series[k].count, json.dumps(series[k].columns) if series[k].columns else None, series[k].series_id)
+            (
+                series[k].count,
+                json.dumps(series[k].columns) if series[k].columns else None,
+                series[k].series_id,
+            )
             for k in touched
-        ],  # type: ignore[arg-type]
+        ],
     )

@@ -46,7 +46,9 @@ def infos(session: Session, run_id: str) -> list[MetricInfo]:
             kind=MetricKind(row.kind),
             description=row.description,
             count=row.count,
-            last_value=(_NAN if row.last_value is None else row.last_value) if row.last_step is not None else None,
+            last_value=(_NAN if row.last_value is None else row.last_value)
+            if row.last_step is not None
+            else None,
             last_step=row.last_step,
             last_timestamp=row.last_timestamp,
         )

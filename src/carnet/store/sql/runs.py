@@ -157,8 +157,10 @@ def with_data(session: Session, rows: Sequence[RunRow]) -> list[Run]:
         ):
             metrics[run_id][name] = _NAN if last is None else last
     return [
-        Run(info=info_of(row), data=RunData(metrics=metrics[row.run_id], params=params[row.run_id],
-                                            tags=tags[row.run_id]))
+        Run(
+            info=info_of(row),
+            data=RunData(metrics=metrics[row.run_id], params=params[row.run_id], tags=tags[row.run_id]),
+        )
         for row in rows
     ]
 

@@ -62,7 +62,9 @@ class SqlTrackingStore(TrackingStore):
     def get_experiment(self, experiment_id: str) -> Experiment:
         with self._sessions.read() as session:
             row = experiments.load(session, experiment_id)
-            return experiments.to_entity(row, experiments.tags_of(session, [row.experiment_id])[row.experiment_id])
+            return experiments.to_entity(
+                row, experiments.tags_of(session, [row.experiment_id])[row.experiment_id]
+            )
 
     def get_experiment_by_name(self, name: str) -> Experiment | None:
         from sqlalchemy import select
@@ -71,7 +73,9 @@ class SqlTrackingStore(TrackingStore):
             row = session.scalar(select(ExperimentRow).where(ExperimentRow.name == name))
             if row is None:
                 return None
-            return experiments.to_entity(row, experiments.tags_of(session, [row.experiment_id])[row.experiment_id])
+            return experiments.to_entity(
+                row, experiments.tags_of(session, [row.experiment_id])[row.experiment_id]
+            )
 
     def search_experiments(
         self, view_type: ViewType = ViewType.ACTIVE_ONLY, name_like: str | None = None
@@ -147,7 +151,11 @@ class SqlTrackingStore(TrackingStore):
         from carnet.search import decode_page_token, encode_page_token, parse_filter, parse_order_by
         from carnet.store.sql.search import build_run_select
 
-        if isinstance(max_results, bool) or not isinstance(max_results, int) or not 0 < max_results <= MAX_RESULTS_LIMIT:
+        if (
+            isinstance(max_results, bool)
+            or not isinstance(max_results, int)
+            or not 0 < max_results <= MAX_RESULTS_LIMIT
+        ):
             raise InvalidArgument(
                 f"max_results: must be an integer from 1 to {MAX_RESULTS_LIMIT}, got {max_results!r}",
                 field="max_results",

@@ -16,7 +16,7 @@ branch_labels = None
 depends_on = None
 
 
-def _bigint_pk() -> sa.types.TypeEngine:
+def _bigint_pk() -> sa.types.TypeEngine[int]:
     # SQLite only auto-increments an INTEGER PRIMARY KEY (the rowid); PostgreSQL gets a bigserial.
     return sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
