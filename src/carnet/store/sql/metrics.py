@@ -26,14 +26,16 @@ def history(session: Session, run_id: str, key: str) -> list[Metric]:
         return []
     conn = session.connection()
     marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    # Rows come back already in Metric's field order, so each becomes a Metric without unpacking.
     cursor = conn.exec_driver_sql(
-        "SELECT step, timestamp, value FROM metric_points "
+        f"SELECT {marker}, value, timestamp, step FROM metric_points "
         f"WHERE series_id = {marker} ORDER BY step, point_id",
-        (series_id,),
+        (key, series_id),
     )
-    make = Metric
-    nan = _NAN
-    return [make(key, nan if v is None else v, t, s) for s, t, v in cursor.fetchall()]
+    points = list(map(Metric._make, cursor.fetchall()))
+    if any(p[1] is None for p in points):  # NaN is stored as NULL
+        points = [p if p.value is not None else p._replace(value=_NAN) for p in points]
+    return points
 
 
 def infos(session: Session, run_id: str) -> list[MetricInfo]:

@@ -1,0 +1,25 @@
+"""Run search: the filter and order-by grammar, its syntax tree, and page tokens.
+
+Pure Python; stores compile the tree (see ``carnet.store.sql.search`` for SQL).
+"""
+
+from carnet.search.ast import And, Comparison, Identifier, Node, Not, Operator, Or, OrderKey, Value
+from carnet.search.paging import decode_page_token, encode_page_token
+from carnet.search.parser import ATTRIBUTE_NAMES, parse_filter, parse_order_by
+
+__all__ = [
+    "ATTRIBUTE_NAMES",
+    "And",
+    "Comparison",
+    "Identifier",
+    "Node",
+    "Not",
+    "Operator",
+    "Or",
+    "OrderKey",
+    "Value",
+    "decode_page_token",
+    "encode_page_token",
+    "parse_filter",
+    "parse_order_by",
+]
