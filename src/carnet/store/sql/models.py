@@ -86,9 +86,23 @@ class RunRow(Base):
     description: Mapped[str] = mapped_column(Text, nullable=False, default="")
 
 
+def _value_indexes(table: str) -> tuple[Index, ...]:
+    """Indexes that serve ``key = k AND value = v`` filters on params and tags.
+
+    SQLite: one covering index (key, value, run_id), so the filter never touches the table.
+    PostgreSQL: a B-tree entry is limited to ~2.7 kB and values may be longer, so (key, run_id) plus
+    a hash index on the value, combined by a bitmap AND.
+    """
+    return (
+        Index(f"ix_{table}_key_value", "key", "value", "run_id").ddl_if(dialect="sqlite"),
+        Index(f"ix_{table}_key_run", "key", "run_id").ddl_if(dialect="postgresql"),
+        Index(f"ix_{table}_value_hash", "value", postgresql_using="hash").ddl_if(dialect="postgresql"),
+    )
+
+
 class ParamRow(Base):
     __tablename__ = "params"
-    __table_args__ = (Index("ix_params_key_value", "key", "value"),)
+    __table_args__ = _value_indexes("params")
 
     run_id: Mapped[str] = mapped_column(ForeignKey("runs.run_id", ondelete="CASCADE"), primary_key=True)
     key: Mapped[str] = mapped_column(String(250), primary_key=True)
@@ -97,7 +111,7 @@ class ParamRow(Base):
 
 class TagRow(Base):
     __tablename__ = "tags"
-    __table_args__ = (Index("ix_tags_key_value", "key", "value"),)
+    __table_args__ = _value_indexes("tags")
 
     run_id: Mapped[str] = mapped_column(ForeignKey("runs.run_id", ondelete="CASCADE"), primary_key=True)
     key: Mapped[str] = mapped_column(String(250), primary_key=True)
@@ -108,7 +122,8 @@ class MetricSeriesRow(Base):
     __tablename__ = "metric_series"
     __table_args__ = (
         UniqueConstraint("run_id", "name"),
-        Index("ix_metric_series_name_last_value", "name", "last_value"),
+        # Covering for metric filters: the run ids come straight from the index.
+        Index("ix_metric_series_name_last_value", "name", "last_value", "run_id"),
     )
 
     series_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

@@ -21,6 +21,15 @@ def _bigint_pk() -> sa.types.TypeEngine[int]:
     return sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 
+def _create_value_indexes(table: str) -> None:
+    # PostgreSQL limits a B-tree entry to ~2.7 kB and values may be longer: hash the value there.
+    if op.get_bind().dialect.name == "postgresql":
+        op.create_index(f"ix_{table}_key_run", table, ["key", "run_id"])
+        op.create_index(f"ix_{table}_value_hash", table, ["value"], postgresql_using="hash")
+    else:
+        op.create_index(f"ix_{table}_key_value", table, ["key", "value", "run_id"])
+
+
 def upgrade() -> None:
     op.create_table(
         "experiments",
@@ -84,7 +93,7 @@ def upgrade() -> None:
                 ["run_id"], ["runs.run_id"], name=f"fk_{table}_run_id_runs", ondelete="CASCADE"
             ),
         )
-        op.create_index(f"ix_{table}_key_value", table, ["key", "value"])
+        _create_value_indexes(table)
     op.create_table(
         "metric_series",
         sa.Column("series_id", sa.Integer(), primary_key=True, autoincrement=True),
@@ -103,7 +112,7 @@ def upgrade() -> None:
             ["run_id"], ["runs.run_id"], name="fk_metric_series_run_id_runs", ondelete="CASCADE"
         ),
     )
-    op.create_index("ix_metric_series_name_last_value", "metric_series", ["name", "last_value"])
+    op.create_index("ix_metric_series_name_last_value", "metric_series", ["name", "last_value", "run_id"])
     op.create_table(
         "metric_points",
         sa.Column("point_id", _bigint_pk(), primary_key=True, autoincrement=True),
