@@ -149,7 +149,7 @@ class SqlTrackingStore(TrackingStore):
         page_token: str | None = None,
     ) -> RunPage:
         from carnet.search import decode_page_token, encode_page_token, parse_filter, parse_order_by
-        from carnet.store.sql.search import build_run_select
+        from carnet.store.sql.search import find_run_ids
 
         if (
             isinstance(max_results, bool)
@@ -168,8 +168,7 @@ class SqlTrackingStore(TrackingStore):
             for experiment_id in ids:
                 if session.get(ExperimentRow, experiment_id) is None:
                     raise NotFound(f"experiment {experiment_id} does not exist", field="experiment_ids")
-            stmt = build_run_select(ids, node, keys, view_type, offset, max_results + 1)
-            run_ids = list(session.scalars(stmt))
+            run_ids = find_run_ids(session, ids, node, keys, view_type, offset, max_results + 1)
             more = len(run_ids) > max_results
             page = runs.load_many(session, run_ids[:max_results])
         return RunPage(page, encode_page_token(offset + max_results) if more else None)
