@@ -69,6 +69,11 @@ def check_relative_path(value: object, field: str) -> str:
     """Validate a path inside a run's artifact folder; return it normalised with '/' separators."""
     if not isinstance(value, str) or not value.strip():
         raise InvalidName(f"{field}: expected a non-empty relative path", field=field)
+    if len(value) > MAX_NAME_LENGTH:
+        raise LimitExceeded(
+            f"{field}: {value[:40]!r}... is {len(value)} characters long; the limit is {MAX_NAME_LENGTH}",
+            field=field,
+        )
     parts = [p for p in value.replace("\\", "/").split("/") if p not in ("", ".")]
     if value.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", value) or ".." in parts or not parts:
         raise InvalidName(f"{field}: {value!r} must be a relative path inside the run (no '..')", field=field)

@@ -201,13 +201,14 @@ class Run:
         """Log a numeric value. Logged once it is a scalar; logged again, a series (the next step
         unless ``step`` is given). NaN and ±inf are kept."""
         buffer = self._writable()
+        # Check the value and step before declaring the metric: a refused call writes nothing.
+        value = value if type(value) is float else check_number(value, name)
+        if step is not None and type(step) is not int:
+            step = check_step(step)
         if name not in self._checked_keys:
             self._declare(name, MetricKind.SERIES, description)
-        value = value if type(value) is float else check_number(value, name)
         if step is None:
             step = self._next_step.get(name, 0)
-        elif type(step) is not int:
-            step = check_step(step)
         self._next_step[name] = step + 1
         buffer.add_metric(name, value, now_ms(), step)
 
@@ -265,9 +266,10 @@ class Run:
                 field="path",
             )
         data, extension = images.read_image_file(path) if path is not None else images.render_figure(plot)
+        step = None if step is None else check_step(step)  # before declaring: a refused call writes nothing
         self._declare(name, MetricKind.IMAGE, description)
         index = self._next_step.get(name, 0)
-        step = index if step is None else check_step(step)
+        step = index if step is None else step
         self._next_step[name] = index + 1
         artifact_path = f"images/{name}/{index:05d}{extension}"
         self._artifact_repo().log_bytes(data, artifact_path)

@@ -36,6 +36,12 @@ def get_engine(url: str) -> Engine:
         return engine
 
 
+def open_engine_for_upgrade(url: str) -> Engine:
+    """A new, unshared engine for ``url`` that skips the schema check (``carnet db upgrade`` and
+    ``carnet db current`` use it on a database that may be behind). Dispose of it after use."""
+    return _create_engine(url)
+
+
 def dispose_engines() -> None:
     """Close every pooled connection (tests and forked workers call this)."""
     with _engines_lock:

@@ -111,7 +111,10 @@ def _resolve_series(session: Session, run_id: str, batch: LogBatch) -> dict[str,
         wanted[decl.key] = decl
     for record in batch.records:
         wanted.setdefault(record.key, MetricDeclaration(record.key, record.kind))
-    for key in {metric.key for metric in batch.metrics}:
+    # Undeclared points default to a series but may extend any numeric metric (a list too).
+    # dict.fromkeys, not a set: new series are created in first-logged order.
+    implied = {metric.key for metric in batch.metrics} - wanted.keys()
+    for key in dict.fromkeys(metric.key for metric in batch.metrics):
         wanted.setdefault(key, MetricDeclaration(key, MetricKind.SERIES))
 
     stmt = select(MetricSeriesRow).where(
@@ -141,7 +144,7 @@ def _resolve_series(session: Session, run_id: str, batch: LogBatch) -> dict[str,
     series: dict[str, _Series] = {}
     for name, decl in wanted.items():
         row = existing[name]
-        if row.kind != decl.kind.value:
+        if row.kind != decl.kind.value and not (name in implied and MetricKind(row.kind).is_numeric):
             raise InvalidValue(
                 f"metric {name!r} was first logged as a {row.kind} and cannot be logged as a "
                 f"{decl.kind.value}; use another name",

@@ -168,6 +168,7 @@ def _driving_join_sqlite(element: _DrivingJoin, compiler: SQLCompiler, **kw: Any
     kw["asfrom"] = True
     left = compiler.process(element.left, **kw)
     right = compiler.process(element.right, **kw)
+    assert element.onclause is not None
     return f"{left} CROSS JOIN {right} ON {compiler.process(element.onclause, **kw)}"
 
 
