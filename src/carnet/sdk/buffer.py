@@ -53,8 +53,10 @@ class RunBuffer:
     # -- producers (hot path) ----------------------------------------------------------------
 
     def add_metric(self, key: str, value: float, timestamp: int, step: int) -> None:
+        # No lock on the hottest path: list.append is atomic, and _take only ever removes a
+        # prefix it has copied, so an append racing with a flush lands in the next batch.
         metrics = self._metrics
-        metrics.append(Metric(key, value, timestamp, step))  # list.append is atomic under the GIL
+        metrics.append(Metric(key, value, timestamp, step))
         if len(metrics) >= FLUSH_ITEMS:
             self._full()
 
@@ -92,16 +94,22 @@ class RunBuffer:
 
     def _take(self) -> LogBatch:
         with self._lock:
-            batch = LogBatch(
-                metrics=self._metrics,
-                params=self._params,
-                tags=self._tags,
-                records=self._records,
-                declarations=self._declarations,
-                batch_id=new_batch_id(),
-            )
-            self._metrics, self._params, self._tags, self._records, self._declarations = [], [], [], [], []
-        return batch
+            # Declarations and params go out with (or before) the metrics that need them.
+            declarations, self._declarations = self._declarations, []
+            params, self._params = self._params, []
+            tags, self._tags = self._tags, []
+            records, self._records = self._records, []
+            count = len(self._metrics)
+            metrics = self._metrics[:count]
+            del self._metrics[:count]
+        return LogBatch(
+            metrics=metrics,
+            params=params,
+            tags=tags,
+            records=records,
+            declarations=declarations,
+            batch_id=new_batch_id(),
+        )
 
     def flush(self, *, raise_errors: bool = True) -> None:
         """Write everything buffered so far; raise a deferred error from an earlier background flush."""
