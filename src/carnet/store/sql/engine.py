@@ -31,7 +31,11 @@ def get_engine(url: str) -> Engine:
         engine = _engines.get(url)
         if engine is None:
             engine = _create_engine(url)
-            ensure_schema(engine)
+            try:
+                ensure_schema(engine)
+            except BaseException:
+                engine.dispose()  # never cached: close its pooled connections now, not at GC
+                raise
             _engines[url] = engine
         return engine
 
