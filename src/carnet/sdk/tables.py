@@ -44,11 +44,11 @@ def runs_to_frame(runs: Sequence[Run]) -> pd.DataFrame:
         for key, value in data.metrics.items():
             record[f"metrics.{key}"] = value
             metric_keys.setdefault(key, None)
-        for key, value in data.params.items():
-            record[f"params.{key}"] = value
+        for key, text in data.params.items():
+            record[f"params.{key}"] = text
             param_keys.setdefault(key, None)
-        for key, value in data.tags.items():
-            record[f"tags.{key}"] = value
+        for key, text in data.tags.items():
+            record[f"tags.{key}"] = text
             tag_keys.setdefault(key, None)
         records.append(record)
     columns = (

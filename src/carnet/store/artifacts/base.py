@@ -7,6 +7,7 @@ written outside the root.
 from __future__ import annotations
 
 import abc
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -21,7 +22,7 @@ class FileInfo:
 
 class ArtifactRepository(abc.ABC):
     @abc.abstractmethod
-    def log_file(self, local_path: str | Path, artifact_path: str) -> None:
+    def log_file(self, local_path: str | os.PathLike[str], artifact_path: str) -> None:
         """Copy a local file to ``artifact_path`` (a relative path including the file name)."""
 
     @abc.abstractmethod
@@ -32,7 +33,7 @@ class ArtifactRepository(abc.ABC):
     def log_bytes(self, data: bytes, artifact_path: str) -> None: ...
 
     @abc.abstractmethod
-    def log_folder(self, local_dir: str | Path, artifact_path: str | None = None) -> list[str]:
+    def log_folder(self, local_dir: str | os.PathLike[str], artifact_path: str | None = None) -> list[str]:
         """Copy a folder's files under ``artifact_path``; return the relative paths written."""
 
     @abc.abstractmethod
@@ -40,7 +41,7 @@ class ArtifactRepository(abc.ABC):
         """Entries under ``path`` (the root when None), sorted by path."""
 
     @abc.abstractmethod
-    def download(self, artifact_path: str, destination: str | Path) -> Path:
+    def download(self, artifact_path: str, destination: str | os.PathLike[str]) -> Path:
         """Copy a file or a folder to ``destination``; return the local path. ``NotFound`` if absent."""
 
     @abc.abstractmethod

@@ -27,7 +27,7 @@ class LocalArtifactRepository(ArtifactRepository):
             raise InvalidName(f"{field}: {artifact_path!r} resolves outside the run's folder", field=field)
         return target
 
-    def log_file(self, local_path: str | Path, artifact_path: str) -> None:
+    def log_file(self, local_path: str | os.PathLike[str], artifact_path: str) -> None:
         source = Path(local_path)
         if not source.is_file():
             raise NotFound(f"path: no file at {str(source)!r}", field="path")
@@ -51,7 +51,7 @@ class LocalArtifactRepository(ArtifactRepository):
 
         self.log_stream(io.BytesIO(data), artifact_path)
 
-    def log_folder(self, local_dir: str | Path, artifact_path: str | None = None) -> list[str]:
+    def log_folder(self, local_dir: str | os.PathLike[str], artifact_path: str | None = None) -> list[str]:
         source = Path(local_dir)
         if not source.is_dir():
             raise NotFound(f"path: no folder at {str(source)!r}", field="path")
@@ -82,7 +82,7 @@ class LocalArtifactRepository(ArtifactRepository):
                 out.append(FileInfo(rel, False, entry.stat().st_size))
         return sorted(out, key=lambda f: f.path)
 
-    def download(self, artifact_path: str, destination: str | Path) -> Path:
+    def download(self, artifact_path: str, destination: str | os.PathLike[str]) -> Path:
         source = self._target(artifact_path)
         if not source.exists():
             raise NotFound(f"name: the run has no file {artifact_path!r}", field="name")
