@@ -324,9 +324,12 @@ def log_table(data: Any, artifact_file: str) -> None:
     name = Path(artifact_file).stem
     columns = check_columns(_columns_of(data), "data")
     rows = [list(r) for r in zip(*columns.values(), strict=True)]
-    log_text(json.dumps({"columns": list(columns), "data": rows}, default=str), artifact_file)
     run = _get_or_start_run()
+    run._writable()
+    # Check the file name and the metric name and kind before writing the file: a refused call writes nothing.
+    check_relative_path(artifact_file, "artifact_file")
     run._declare(name, MetricKind.TABLE, "")
+    log_text(json.dumps({"columns": list(columns), "data": rows}, default=str), artifact_file)
     run._writable().add_record(name, MetricKind.TABLE, columns, _now())
 
 
