@@ -95,11 +95,21 @@ def check_number(value: object, field: str) -> float:
         return float(value)
     if isinstance(value, bool):
         return float(value)
+    flag = _numpy_bool(value)
+    if flag is not None:
+        return float(flag)
     raise InvalidValue(
         f"{field}: expected a number, got {type(value).__name__} {_short(value)}; "
         "log text with run.log_row/log_table, or as a tag",
         field=field,
     )
+
+
+def _numpy_bool(value: object) -> bool | None:
+    """``bool(value)`` for a numpy boolean scalar (which is not a ``numbers`` type), else None."""
+    if getattr(getattr(value, "dtype", None), "kind", None) == "b" and getattr(value, "ndim", None) == 0:
+        return bool(value)
+    return None
 
 
 def check_step(value: object, field: str = "step") -> int:
@@ -134,6 +144,9 @@ def check_cell(value: object, field: str) -> Any:
         return int(value)
     if isinstance(value, numbers.Real):
         return float(value)
+    flag = _numpy_bool(value)
+    if flag is not None:
+        return flag
     raise InvalidValue(
         f"{field}: cells must be numbers, strings, booleans or None, got {type(value).__name__}", field=field
     )

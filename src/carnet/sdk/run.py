@@ -480,13 +480,17 @@ class Run:
     def _end(self, status: RunStatus) -> None:
         from carnet.sdk import fluent
 
-        if self._buffer is not None:
-            try:
-                self._buffer.close()
-            finally:
-                self._buffer = None
-        self._info = self._store.update_run(self.id, status=status)
-        fluent.forget(self)
+        try:
+            if self._buffer is not None:
+                try:
+                    self._buffer.close()
+                finally:
+                    self._buffer = None
+            self._info = self._store.update_run(self.id, status=status)
+        finally:
+            # Even when ending raised (e.g. another client ended the run first), the run no longer
+            # takes writes here: it must not stay the active run and block every later start_run().
+            fluent.forget(self)
 
     # -- internals ---------------------------------------------------------------------------
 
