@@ -274,3 +274,17 @@ def test_archived_experiment_hides_its_runs(exp: carnet.Experiment) -> None:
     assert list(exp.get_runs()) == []
     exp.reactivate()
     assert [r.id for r in exp.get_runs()] == [run.id]
+
+
+def test_complete_ends_the_run_even_when_buffered_data_was_refused(exp: carnet.Experiment) -> None:
+    from carnet.exceptions import ParamConflict
+
+    run = exp.start_logging()
+    other = carnet.Workspace(exp.workspace.tracking_uri).get_run(run.id)  # a second writer
+    run.log_param("lr", 0.1)  # buffered: not yet in the store
+    other.log_param("lr", 0.2)
+    other.flush()
+    with pytest.raises(ParamConflict, match="lr"):
+        run.complete()
+    assert run.get_status() == "Completed"
+    assert exp.workspace.get_run(run.id).get_details()["params"] == {"lr": "0.2"}

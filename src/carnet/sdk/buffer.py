@@ -15,6 +15,7 @@ import contextlib
 import sys
 import threading
 import time
+import traceback
 import weakref
 from typing import Any
 
@@ -172,7 +173,10 @@ class _Flusher:
         while True:
             self._event.wait(FLUSH_INTERVAL)
             self._event.clear()
-            self.flush_all()
+            try:
+                self.flush_all()
+            except Exception:  # the thread must outlive any one failure, or no run would flush again
+                traceback.print_exc()
             time.sleep(0)
 
     def flush_all(self) -> None:

@@ -17,7 +17,15 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 from carnet.entities import MetricKind, RunData, RunInfo, RunStatus, ViewType
 from carnet.entities import Run as RunEntity
-from carnet.exceptions import InvalidArgument, InvalidValue, LimitExceeded, ParamConflict, RunNotActive
+from carnet.exceptions import (
+    CarnetError,
+    InvalidArgument,
+    InvalidValue,
+    LimitExceeded,
+    ParamConflict,
+    RunNotActive,
+    StoreError,
+)
 from carnet.sdk import images
 from carnet.sdk.buffer import RunBuffer
 from carnet.store.base import NewRun
@@ -480,13 +488,20 @@ class Run:
     def _end(self, status: RunStatus) -> None:
         from carnet.sdk import fluent
 
+        deferred: CarnetError | None = None
         try:
             if self._buffer is not None:
                 try:
                     self._buffer.close()
+                except StoreError:
+                    raise  # the database is unreachable: the status cannot be written either
+                except CarnetError as exc:
+                    deferred = exc  # some logged data was refused: still end the run, then say so
                 finally:
                     self._buffer = None
             self._info = self._store.update_run(self.id, status=status)
+            if deferred is not None:
+                raise deferred
         finally:
             # Even when ending raised (e.g. another client ended the run first), the run no longer
             # takes writes here: it must not stay the active run and block every later start_run().
