@@ -499,6 +499,9 @@ class Run:
                     deferred = exc  # some logged data was refused: still end the run, then say so
                 finally:
                     self._buffer = None
+            if isinstance(deferred, RunNotActive):  # ended elsewhere (or deleted): keep that status
+                self._info = self._store.get_run(self.id).info
+                raise deferred
             self._info = self._store.update_run(self.id, status=status)
             if deferred is not None:
                 raise deferred
