@@ -24,8 +24,13 @@ def isolated_workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Itera
     from carnet.sdk import fluent
 
     monkeypatch.chdir(tmp_path)
-    for name in ("CARNET_TRACKING_URI", "CARNET_ARTIFACT_ROOT", "CARNET_RUN_ID", "CARNET_EXPERIMENT_NAME",
-                 "MLFLOW_EXPERIMENT_NAME"):
+    for name in (
+        "CARNET_TRACKING_URI",
+        "CARNET_ARTIFACT_ROOT",
+        "CARNET_RUN_ID",
+        "CARNET_EXPERIMENT_NAME",
+        "MLFLOW_EXPERIMENT_NAME",
+    ):
         monkeypatch.delenv(name, raising=False)
     yield tmp_path
     for run in list(fluent._active):

@@ -114,19 +114,26 @@ def _seed(engine: Engine) -> None:
                 for i in (1, 2)
             ],
         )  # fmt: skip
+        # Child tables reference runs by the internal integer key: r1 -> 1, r2 -> 2, ...
+        key = {run["run_id"]: number for number, run in enumerate(RUNS, start=1)}
         conn.execute(
             insert(RunRow),
             [
-                {**run, "artifact_uri": f"file:///a/{run['run_id']}/artifacts", "source_type": "LOCAL"}
+                {
+                    **run,
+                    "run_key": key[run["run_id"]],
+                    "artifact_uri": f"file:///a/{run['run_id']}/artifacts",
+                    "source_type": "LOCAL",
+                }
                 for run in RUNS
             ],
         )
         conn.execute(
             insert(MetricSeriesRow),
-            [dict(run_id=r, name=n, last_value=v, kind=k, count=1) for r, n, v, k in METRICS],
+            [dict(run_key=key[r], name=n, last_value=v, kind=k, count=1) for r, n, v, k in METRICS],
         )
-        conn.execute(insert(ParamRow), [dict(run_id=r, key=k, value=v) for r, k, v in PARAMS])
-        conn.execute(insert(TagRow), [dict(run_id=r, key=k, value=v) for r, k, v in TAGS])
+        conn.execute(insert(ParamRow), [dict(run_key=key[r], key=k, value=v) for r, k, v in PARAMS])
+        conn.execute(insert(TagRow), [dict(run_key=key[r], key=k, value=v) for r, k, v in TAGS])
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -388,8 +395,8 @@ def test_string_order_is_bytewise_on_postgresql() -> None:
 def test_child_predicates_are_uncorrelated_subqueries() -> None:
     node = parse_filter("metrics.loss > 1 AND params.a = 'x' AND tags.t IS NULL")
     sql = str(build_run_select([1], node, [], ViewType.ACTIVE_ONLY, 0, 10).compile(dialect=sqlite.dialect()))
-    assert "runs.run_id IN (SELECT metric_series.run_id" in sql
+    assert "runs.run_key IN (SELECT metric_series.run_key" in sql
     assert "WHERE metric_series.name = ? AND metric_series.last_value > ?" in sql
     assert 'WHERE params."key" = ? AND params.value = ?' in sql
-    assert "runs.run_id NOT IN (SELECT tags.run_id" in sql
+    assert "runs.run_key NOT IN (SELECT tags.run_key" in sql
     assert "JOIN" not in sql

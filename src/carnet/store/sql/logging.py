@@ -18,40 +18,40 @@ from carnet.entities import Metric, MetricKind
 from carnet.exceptions import InvalidValue, ParamConflict
 from carnet.store.base import LogBatch, MetricDeclaration, RecordWrite
 from carnet.store.sql import runs
-from carnet.store.sql.models import MetricSeriesRow, ParamRow, TagRow, WriteBatchRow
+from carnet.store.sql.models import MetricSeriesRow, ParamRow, RunRow, TagRow, WriteBatchRow
 from carnet.utils import now_ms
 
 
 def apply_batch(session: Session, run_id: str, batch: LogBatch) -> None:
-    runs.load_active(session, run_id)
-    if batch.batch_id is not None and not _claim_batch_id(session, run_id, batch.batch_id):
+    run = runs.load_active(session, run_id)
+    if batch.batch_id is not None and not _claim_batch_id(session, run.run_key, batch.batch_id):
         return  # applied before: a resend after a lost reply
     if batch.params:
-        _write_params(session, run_id, batch.params)
+        _write_params(session, run, batch.params)
     if batch.tags or batch.deleted_tags:
-        _write_tags(session, run_id, batch.tags, batch.deleted_tags)
+        _write_tags(session, run.run_key, batch.tags, batch.deleted_tags)
     if batch.metrics or batch.records or batch.declarations:
-        series = _resolve_series(session, run_id, batch)
+        series = _resolve_series(session, run.run_key, batch)
         if batch.metrics:
             _write_points(session, series, batch.metrics)
         if batch.records:
             _write_records(session, series, batch.records)
 
 
-def _claim_batch_id(session: Session, run_id: str, batch_id: str) -> bool:
+def _claim_batch_id(session: Session, run_key: int, batch_id: str) -> bool:
     exists = session.scalar(
         select(WriteBatchRow.batch_id).where(
-            WriteBatchRow.run_id == run_id, WriteBatchRow.batch_id == batch_id
+            WriteBatchRow.run_key == run_key, WriteBatchRow.batch_id == batch_id
         )
     )
     if exists is not None:
         return False
-    session.add(WriteBatchRow(run_id=run_id, batch_id=batch_id, applied_time=now_ms()))
+    session.add(WriteBatchRow(run_key=run_key, batch_id=batch_id, applied_time=now_ms()))
     session.flush()
     return True
 
 
-def _write_params(session: Session, run_id: str, params: Sequence[Any]) -> None:
+def _write_params(session: Session, run: RunRow, params: Sequence[Any]) -> None:
     wanted: dict[str, str] = {}
     for param in params:
         seen = wanted.setdefault(param.key, param.value)
@@ -64,29 +64,32 @@ def _write_params(session: Session, run_id: str, params: Sequence[Any]) -> None:
     stored = dict(
         session.execute(
             select(ParamRow.key, ParamRow.value).where(
-                ParamRow.run_id == run_id, ParamRow.key.in_(list(wanted))
+                ParamRow.run_key == run.run_key, ParamRow.key.in_(list(wanted))
             )
         ).all()
     )
     for key, value in wanted.items():
         if key in stored and stored[key] != value:
             raise ParamConflict(
-                f"param {key!r} of run {run_id} is {stored[key]!r} already and cannot change to {value!r}: "
+                f"param {key!r} of run {run.run_id} is {stored[key]!r} already "
+                f"and cannot change to {value!r}: "
                 "params are immutable; log the new value under another name or in a new run",
                 field=f"params.{key}",
             )
-    new = [{"run_id": run_id, "key": k, "value": v} for k, v in wanted.items() if k not in stored]
+    new = [{"run_key": run.run_key, "key": k, "value": v} for k, v in wanted.items() if k not in stored]
     if new:
         session.execute(insert(ParamRow), new)
 
 
-def _write_tags(session: Session, run_id: str, tags: Sequence[Any], deleted: Sequence[str]) -> None:
+def _write_tags(session: Session, run_key: int, tags: Sequence[Any], deleted: Sequence[str]) -> None:
     latest = {tag.key: tag.value for tag in tags}  # the last value of a key in a batch wins
     keys = list(latest) + [k for k in deleted if k not in latest]
     if keys:
-        session.execute(delete(TagRow).where(TagRow.run_id == run_id, TagRow.key.in_(keys)))
+        session.execute(delete(TagRow).where(TagRow.run_key == run_key, TagRow.key.in_(keys)))
     if latest:
-        session.execute(insert(TagRow), [{"run_id": run_id, "key": k, "value": v} for k, v in latest.items()])
+        session.execute(
+            insert(TagRow), [{"run_key": run_key, "key": k, "value": v} for k, v in latest.items()]
+        )
 
 
 class _Series:
@@ -104,7 +107,7 @@ class _Series:
         self.columns: list[str] = json.loads(row.columns) if row.columns else []
 
 
-def _resolve_series(session: Session, run_id: str, batch: LogBatch) -> dict[str, _Series]:
+def _resolve_series(session: Session, run_key: int, batch: LogBatch) -> dict[str, _Series]:
     """Find or create the series every metric of the batch writes to; check that kinds agree."""
     wanted: dict[str, MetricDeclaration] = {}
     for decl in batch.declarations:
@@ -118,7 +121,7 @@ def _resolve_series(session: Session, run_id: str, batch: LogBatch) -> dict[str,
         wanted.setdefault(key, MetricDeclaration(key, MetricKind.SERIES))
 
     stmt = select(MetricSeriesRow).where(
-        MetricSeriesRow.run_id == run_id, MetricSeriesRow.name.in_(list(wanted))
+        MetricSeriesRow.run_key == run_key, MetricSeriesRow.name.in_(list(wanted))
     )
     existing = {row.name: row for row in session.scalars(stmt)}
     missing = [decl for name, decl in wanted.items() if name not in existing]
@@ -127,7 +130,7 @@ def _resolve_series(session: Session, run_id: str, batch: LogBatch) -> dict[str,
             insert(MetricSeriesRow),
             [
                 {
-                    "run_id": run_id,
+                    "run_key": run_key,
                     "name": d.key,
                     "kind": d.kind.value,
                     "description": d.description,
@@ -138,7 +141,7 @@ def _resolve_series(session: Session, run_id: str, batch: LogBatch) -> dict[str,
             ],
         )
         stmt = select(MetricSeriesRow).where(
-            MetricSeriesRow.run_id == run_id, MetricSeriesRow.name.in_([d.key for d in missing])
+            MetricSeriesRow.run_key == run_key, MetricSeriesRow.name.in_([d.key for d in missing])
         )
         existing.update({row.name: row for row in session.scalars(stmt)})
     series: dict[str, _Series] = {}

@@ -13,15 +13,17 @@ from carnet.store.sql.models import MetricRecordRow, MetricSeriesRow
 _NAN = float("nan")
 
 
-def _series_id(session: Session, run_id: str, key: str) -> int | None:
+def _series_id(session: Session, run_key: int, key: str) -> int | None:
     return session.scalar(
-        select(MetricSeriesRow.series_id).where(MetricSeriesRow.run_id == run_id, MetricSeriesRow.name == key)
+        select(MetricSeriesRow.series_id).where(
+            MetricSeriesRow.run_key == run_key, MetricSeriesRow.name == key
+        )
     )
 
 
-def history(session: Session, run_id: str, key: str) -> list[Metric]:
+def history(session: Session, run_key: int, key: str) -> list[Metric]:
     """Every point, ordered by step and then logging order (the order the index keeps them in)."""
-    series_id = _series_id(session, run_id, key)
+    series_id = _series_id(session, run_key, key)
     if series_id is None:
         return []
     conn = session.connection()
@@ -38,9 +40,9 @@ def history(session: Session, run_id: str, key: str) -> list[Metric]:
     return points
 
 
-def infos(session: Session, run_id: str) -> list[MetricInfo]:
+def infos(session: Session, run_key: int) -> list[MetricInfo]:
     rows = session.scalars(
-        select(MetricSeriesRow).where(MetricSeriesRow.run_id == run_id).order_by(MetricSeriesRow.series_id)
+        select(MetricSeriesRow).where(MetricSeriesRow.run_key == run_key).order_by(MetricSeriesRow.series_id)
     )
     return [
         MetricInfo(
@@ -58,9 +60,9 @@ def infos(session: Session, run_id: str) -> list[MetricInfo]:
     ]
 
 
-def records(session: Session, run_id: str, key: str) -> list[MetricRecord]:
+def records(session: Session, run_key: int, key: str) -> list[MetricRecord]:
     row = session.scalar(
-        select(MetricSeriesRow).where(MetricSeriesRow.run_id == run_id, MetricSeriesRow.name == key)
+        select(MetricSeriesRow).where(MetricSeriesRow.run_key == run_key, MetricSeriesRow.name == key)
     )
     if row is None:
         return []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,6 +17,7 @@ from carnet.store.sql.models import MetricSeriesRow, ParamRow, RunRow, TagRow
 from carnet.utils import generate_run_name, new_run_id, now_ms
 
 _NAN = float("nan")
+T = TypeVar("T")
 
 
 def load(session: Session, run_id: str, *, for_update: bool = False) -> RunRow:
@@ -76,8 +78,9 @@ def create(session: Session, new: NewRun) -> RunRow:
         description=new.description,
     )
     session.add(row)
+    session.flush()  # assigns run_key
     for key, value in new.tags.items():
-        session.add(TagRow(run_id=run_id, key=key, value=value))
+        session.add(TagRow(run_key=row.run_key, key=key, value=value))
     session.flush()
     return row
 
@@ -136,30 +139,30 @@ def info_of(row: RunRow) -> RunInfo:
 
 def with_data(session: Session, rows: Sequence[RunRow]) -> list[Run]:
     """Attach params, tags and latest numeric metric values to runs, in three queries for the lot."""
-    ids = [row.run_id for row in rows]
-    params: dict[str, dict[str, str]] = {i: {} for i in ids}
-    tags: dict[str, dict[str, str]] = {i: {} for i in ids}
-    metrics: dict[str, dict[str, float]] = {i: {} for i in ids}
-    for chunk in _chunks(ids, 500):
-        for run_id, key, value in session.execute(
-            select(ParamRow.run_id, ParamRow.key, ParamRow.value).where(ParamRow.run_id.in_(chunk))
+    keys = [row.run_key for row in rows]
+    params: dict[int, dict[str, str]] = {k: {} for k in keys}
+    tags: dict[int, dict[str, str]] = {k: {} for k in keys}
+    metrics: dict[int, dict[str, float]] = {k: {} for k in keys}
+    for chunk in _chunks(keys, 500):
+        for run_key, key, value in session.execute(
+            select(ParamRow.run_key, ParamRow.key, ParamRow.value).where(ParamRow.run_key.in_(chunk))
         ):
-            params[run_id][key] = value
-        for run_id, key, value in session.execute(
-            select(TagRow.run_id, TagRow.key, TagRow.value).where(TagRow.run_id.in_(chunk))
+            params[run_key][key] = value
+        for run_key, key, value in session.execute(
+            select(TagRow.run_key, TagRow.key, TagRow.value).where(TagRow.run_key.in_(chunk))
         ):
-            tags[run_id][key] = value
-        for run_id, name, last in session.execute(
-            select(MetricSeriesRow.run_id, MetricSeriesRow.name, MetricSeriesRow.last_value)
-            .where(MetricSeriesRow.run_id.in_(chunk))
+            tags[run_key][key] = value
+        for run_key, name, last in session.execute(
+            select(MetricSeriesRow.run_key, MetricSeriesRow.name, MetricSeriesRow.last_value)
+            .where(MetricSeriesRow.run_key.in_(chunk))
             .where(MetricSeriesRow.last_step.is_not(None))
             .order_by(MetricSeriesRow.series_id)
         ):
-            metrics[run_id][name] = _NAN if last is None else last
+            metrics[run_key][name] = _NAN if last is None else last
     return [
         Run(
             info=info_of(row),
-            data=RunData(metrics=metrics[row.run_id], params=params[row.run_id], tags=tags[row.run_id]),
+            data=RunData(metrics=metrics[row.run_key], params=params[row.run_key], tags=tags[row.run_key]),
         )
         for row in rows
     ]
@@ -174,6 +177,6 @@ def load_many(session: Session, run_ids: Sequence[str]) -> list[Run]:
     return with_data(session, [rows[i] for i in run_ids if i in rows])
 
 
-def _chunks(items: list[str], size: int) -> Iterable[list[str]]:
+def _chunks(items: list[T], size: int) -> Iterable[list[T]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]

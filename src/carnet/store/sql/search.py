@@ -14,9 +14,10 @@ afterwards. It behaves the same on SQLite and PostgreSQL, given two things the e
 
 Shape of the query, chosen so indexes serve it:
 
-* each metric/param/tag predicate is an uncorrelated ``run_id IN (SELECT run_id FROM
-  metric_series WHERE name = :k AND last_value > :v)``, answered from the (name, last_value)
-  and (key, value) indexes; ``IS NULL`` is ``run_id NOT IN (... WHERE name = :k)``;
+* each metric/param/tag predicate is an uncorrelated ``run_key IN (SELECT run_key FROM
+  metric_series WHERE name = :k AND last_value > :v)``, answered from the covering
+  (name, last_value, run_key) and (key, value, run_key) indexes; ``IS NULL`` is
+  ``run_key NOT IN (... WHERE name = :k)``;
 * AND / OR / NOT are SQL's; every predicate is two-valued (never SQL NULL), so ``NOT`` is the
   exact complement;
 * each sort key on a metric/param/tag is a LEFT OUTER JOIN of one (run, name) row, which is
@@ -113,7 +114,7 @@ def find_run_ids(
     series = aliased(MetricSeriesRow)
     with_value = (
         select(RunRow.run_id)
-        .select_from(_DrivingJoin(series, RunRow, series.run_id == RunRow.run_id))
+        .select_from(_DrivingJoin(series, RunRow, series.run_key == RunRow.run_key))
         .where(
             series.name == key.ident.key,
             series.last_value.is_not(None),
@@ -139,8 +140,8 @@ def find_run_ids(
         .where(
             RunRow.experiment_id.in_(experiment_ids),
             RunRow.lifecycle_stage.in_(stages),
-            RunRow.run_id.not_in(
-                select(MetricSeriesRow.run_id).where(
+            RunRow.run_key.not_in(
+                select(MetricSeriesRow.run_key).where(
                     MetricSeriesRow.name == key.ident.key, MetricSeriesRow.last_value.is_not(None)
                 )
             ),
@@ -221,10 +222,10 @@ def _sort_column(stmt: Select[Any], key: OrderKey) -> tuple[Select[Any], ColumnE
     # a run without the row gets NULL, like a NaN metric.
     if entity == "metric":
         series = aliased(MetricSeriesRow)
-        join = stmt.outerjoin(series, and_(series.run_id == RunRow.run_id, series.name == name))
+        join = stmt.outerjoin(series, and_(series.run_key == RunRow.run_key, series.name == name))
         return join, series.last_value.expression, True
     child = aliased(ParamRow) if entity == "param" else aliased(TagRow)
-    join = stmt.outerjoin(child, and_(child.run_id == RunRow.run_id, child.key == name))
+    join = stmt.outerjoin(child, and_(child.run_key == RunRow.run_key, child.key == name))
     return join, child.value.expression, True
 
 
@@ -247,22 +248,22 @@ def _predicate(node: Node) -> ColumnElement[bool]:
 
 def _child_row_test(node: Comparison) -> ColumnElement[bool]:
     """A metric/param/tag predicate: is the run among those whose row with this name matches?"""
-    run_id: InstrumentedAttribute[str]
+    run_key: InstrumentedAttribute[int]
     name: InstrumentedAttribute[str]
     value: InstrumentedAttribute[Any]
     if node.ident.entity == "metric":
-        run_id, name, value = MetricSeriesRow.run_id, MetricSeriesRow.name, MetricSeriesRow.last_value
+        run_key, name, value = MetricSeriesRow.run_key, MetricSeriesRow.name, MetricSeriesRow.last_value
     elif node.ident.entity == "param":
-        run_id, name, value = ParamRow.run_id, ParamRow.key, ParamRow.value
+        run_key, name, value = ParamRow.run_key, ParamRow.key, ParamRow.value
     else:
-        run_id, name, value = TagRow.run_id, TagRow.key, TagRow.value
-    rows = select(run_id).where(name == node.ident.key)
+        run_key, name, value = TagRow.run_key, TagRow.key, TagRow.value
+    rows = select(run_key).where(name == node.ident.key)
     if node.op == "IS NULL":
-        return RunRow.run_id.not_in(rows)
+        return RunRow.run_key.not_in(rows)
     if node.op == "IS NOT NULL":
-        return RunRow.run_id.in_(rows)
+        return RunRow.run_key.in_(rows)
     # A NaN latest metric is stored as NULL, so no comparison selects it.
-    return RunRow.run_id.in_(rows.where(_value_test(value, node.op, node.value)))
+    return RunRow.run_key.in_(rows.where(_value_test(value, node.op, node.value)))
 
 
 def _attribute_test(node: Comparison) -> ColumnElement[bool]:

@@ -177,15 +177,12 @@ class SqlTrackingStore(TrackingStore):
 
     def get_metric_history(self, run_id: str, key: str) -> list[Metric]:
         with self._sessions.read() as session:
-            runs.load(session, run_id)
-            return metrics.history(session, run_id, key)
+            return metrics.history(session, runs.load(session, run_id).run_key, key)
 
     def get_metric_infos(self, run_id: str) -> list[MetricInfo]:
         with self._sessions.read() as session:
-            runs.load(session, run_id)
-            return metrics.infos(session, run_id)
+            return metrics.infos(session, runs.load(session, run_id).run_key)
 
     def get_metric_records(self, run_id: str, key: str) -> list[MetricRecord]:
         with self._sessions.read() as session:
-            runs.load(session, run_id)
-            return metrics.records(session, run_id, key)
+            return metrics.records(session, runs.load(session, run_id).run_key, key)

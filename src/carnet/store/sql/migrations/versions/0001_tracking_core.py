@@ -16,6 +16,10 @@ branch_labels = None
 depends_on = None
 
 
+def _bigint() -> sa.types.TypeEngine[int]:
+    return sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+
 def _bigint_pk() -> sa.types.TypeEngine[int]:
     # SQLite only auto-increments an INTEGER PRIMARY KEY (the rowid); PostgreSQL gets a bigserial.
     return sa.BigInteger().with_variant(sa.Integer(), "sqlite")
@@ -24,10 +28,10 @@ def _bigint_pk() -> sa.types.TypeEngine[int]:
 def _create_value_indexes(table: str) -> None:
     # PostgreSQL limits a B-tree entry to ~2.7 kB and values may be longer: hash the value there.
     if op.get_bind().dialect.name == "postgresql":
-        op.create_index(f"ix_{table}_key_run", table, ["key", "run_id"])
+        op.create_index(f"ix_{table}_key_run", table, ["key", "run_key"])
         op.create_index(f"ix_{table}_value_hash", table, ["value"], postgresql_using="hash")
     else:
-        op.create_index(f"ix_{table}_key_value", table, ["key", "value", "run_id"])
+        op.create_index(f"ix_{table}_key_value", table, ["key", "value", "run_key"])
 
 
 def upgrade() -> None:
@@ -57,6 +61,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "runs",
+        sa.Column("run_key", _bigint_pk(), primary_key=True, autoincrement=True),
         sa.Column("run_id", sa.String(32), nullable=False),
         sa.Column("experiment_id", sa.Integer(), nullable=False),
         sa.Column("run_name", sa.String(256), nullable=False),
@@ -72,7 +77,8 @@ def upgrade() -> None:
         sa.Column("git_commit", sa.String(64), nullable=True),
         sa.Column("git_dirty", sa.Boolean(), nullable=True),
         sa.Column("description", sa.Text(), nullable=False),
-        sa.PrimaryKeyConstraint("run_id", name="pk_runs"),
+        sa.PrimaryKeyConstraint("run_key", name="pk_runs"),
+        sa.UniqueConstraint("run_id", name="uq_runs_run_id"),
         sa.ForeignKeyConstraint(
             ["experiment_id"],
             ["experiments.experiment_id"],
@@ -85,19 +91,19 @@ def upgrade() -> None:
     for table, value_type in (("params", sa.String(6000)), ("tags", sa.Text())):
         op.create_table(
             table,
-            sa.Column("run_id", sa.String(32), nullable=False),
+            sa.Column("run_key", _bigint(), nullable=False),
             sa.Column("key", sa.String(250), nullable=False),
             sa.Column("value", value_type, nullable=False),
-            sa.PrimaryKeyConstraint("run_id", "key", name=f"pk_{table}"),
+            sa.PrimaryKeyConstraint("run_key", "key", name=f"pk_{table}"),
             sa.ForeignKeyConstraint(
-                ["run_id"], ["runs.run_id"], name=f"fk_{table}_run_id_runs", ondelete="CASCADE"
+                ["run_key"], ["runs.run_key"], name=f"fk_{table}_run_key_runs", ondelete="CASCADE"
             ),
         )
         _create_value_indexes(table)
     op.create_table(
         "metric_series",
         sa.Column("series_id", sa.Integer(), primary_key=True, autoincrement=True),
-        sa.Column("run_id", sa.String(32), nullable=False),
+        sa.Column("run_key", _bigint(), nullable=False),
         sa.Column("name", sa.String(250), nullable=False),
         sa.Column("kind", sa.String(16), nullable=False),
         sa.Column("description", sa.Text(), nullable=False),
@@ -107,12 +113,12 @@ def upgrade() -> None:
         sa.Column("last_timestamp", sa.BigInteger(), nullable=True),
         sa.Column("columns", sa.Text(), nullable=True),
         sa.PrimaryKeyConstraint("series_id", name="pk_metric_series"),
-        sa.UniqueConstraint("run_id", "name", name="uq_metric_series_run_id_name"),
+        sa.UniqueConstraint("run_key", "name", name="uq_metric_series_run_key_name"),
         sa.ForeignKeyConstraint(
-            ["run_id"], ["runs.run_id"], name="fk_metric_series_run_id_runs", ondelete="CASCADE"
+            ["run_key"], ["runs.run_key"], name="fk_metric_series_run_key_runs", ondelete="CASCADE"
         ),
     )
-    op.create_index("ix_metric_series_name_last_value", "metric_series", ["name", "last_value", "run_id"])
+    op.create_index("ix_metric_series_name_last_value", "metric_series", ["name", "last_value", "run_key"])
     op.create_table(
         "metric_points",
         sa.Column("point_id", _bigint_pk(), primary_key=True, autoincrement=True),
@@ -145,12 +151,12 @@ def upgrade() -> None:
     )
     op.create_table(
         "write_batches",
-        sa.Column("run_id", sa.String(32), nullable=False),
+        sa.Column("run_key", _bigint(), nullable=False),
         sa.Column("batch_id", sa.String(64), nullable=False),
         sa.Column("applied_time", sa.BigInteger(), nullable=False),
-        sa.PrimaryKeyConstraint("run_id", "batch_id", name="pk_write_batches"),
+        sa.PrimaryKeyConstraint("run_key", "batch_id", name="pk_write_batches"),
         sa.ForeignKeyConstraint(
-            ["run_id"], ["runs.run_id"], name="fk_write_batches_run_id_runs", ondelete="CASCADE"
+            ["run_key"], ["runs.run_key"], name="fk_write_batches_run_key_runs", ondelete="CASCADE"
         ),
     )
 
