@@ -6,8 +6,8 @@ import math
 
 import pytest
 
-from carnet.entities import Metric, ViewType
-from carnet.search import parse_order_by
+from carnet.entities import Metric, Param, RunTag, ViewType
+from carnet.search import parse_filter, parse_order_by
 from carnet.store.base import LogBatch, NewRun
 from carnet.store.sql.search import build_run_select, find_run_ids
 
@@ -21,20 +21,37 @@ def populated(store):  # type: ignore[no-untyped-def]
         metrics = [Metric("other", float(i), 0, 0)]
         if value is not None:
             metrics.append(Metric("score", value, 0, 0))
-        store.log_batch(run.info.run_id, LogBatch(metrics=metrics))
+        params = [Param("model", "rf" if i % 3 else "lr")]
+        tags = [RunTag("team", "a")] if i % 2 else []
+        store.log_batch(run.info.run_id, LogBatch(metrics=metrics, params=params, tags=tags))
     return store, int(experiment), len(values)
 
 
+FILTERS = [
+    None,
+    "metrics.other > 2",
+    "params.model = 'rf'",
+    "metrics.other >= 1 and params.model = 'rf' and tags.team = 'a'",
+    "metrics.score < 0.6 and params.model LIKE 'r%'",
+    "metrics.other < 0",  # matches nothing
+    "params.model = 'lr' or metrics.other > 10",  # not a conjunction: the general plan
+    "tags.team IS NULL and metrics.other > 3",  # IS NULL: the general plan
+]
+
+
+@pytest.mark.parametrize("filter_text", FILTERS)
 @pytest.mark.parametrize("direction", ["ASC", "DESC"])
-def test_metric_order_plans_agree_on_every_page(populated, direction: str) -> None:  # type: ignore[no-untyped-def]
+def test_metric_order_plans_agree_on_every_page(populated, direction: str, filter_text: str | None) -> None:  # type: ignore[no-untyped-def]
     store, experiment, total = populated
     keys = parse_order_by([f"metrics.score {direction}"])
+    node = parse_filter(filter_text)
     with store._sessions.read() as session:
-        expected = list(session.scalars(build_run_select([experiment], None, keys, ViewType.ALL, 0, 100)))
-        assert len(expected) == total
-        for offset in range(total + 1):
+        expected = list(session.scalars(build_run_select([experiment], node, keys, ViewType.ALL, 0, 100)))
+        if filter_text is None:
+            assert len(expected) == total
+        for offset in range(len(expected) + 2):
             for limit in (1, 3, 5, total):
-                got = find_run_ids(session, [experiment], None, keys, ViewType.ALL, offset, limit)
+                got = find_run_ids(session, [experiment], node, keys, ViewType.ALL, offset, limit)
                 assert got == expected[offset : offset + limit], (offset, limit)
 
 
@@ -46,3 +63,24 @@ def test_runs_without_the_metric_come_last(populated) -> None:  # type: ignore[n
     assert scores[: len(finite)] == sorted(finite, reverse=True)
     tail = scores[len(finite) :]
     assert len(tail) == 3 and all(s is None or math.isnan(s) for s in tail)
+
+
+def test_the_index_walk_is_chosen_only_for_broad_conjunctions(populated, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from carnet.store.sql import search
+
+    store, _, _ = populated
+    with store._sessions.read() as session:
+
+        def broad(text: str | None, wanted: int = 5) -> bool:
+            return search._is_broad(session, parse_filter(text), wanted)
+
+        assert broad(None)
+        assert broad("metrics.other > 2 and params.model = 'rf'")
+        assert not broad("params.model = 'lr' or metrics.other > 10")
+        assert not broad("tags.team IS NULL")
+        assert not broad("attributes.run_name = 'r1'")
+        assert not broad("metrics.other < 0")  # no run matches: nothing to walk for
+        monkeypatch.setattr(search, "WALK_BUDGET", 10)
+        # 8 of 13 runs are 'rf', 6 of 13 have team 'a': ~2.8 expected matches per 10 rows walked.
+        assert broad("params.model = 'rf' and tags.team = 'a'", wanted=2)
+        assert not broad("params.model = 'rf' and tags.team = 'a'", wanted=3)

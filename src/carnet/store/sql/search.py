@@ -101,12 +101,18 @@ def find_run_ids(
 ) -> list[str]:
     """The run ids of one page, choosing the cheaper of two plans with the same order.
 
-    The general plan (:func:`build_run_select`) sorts every matching run. Sorting a whole
-    experiment by one metric with no filter -- the runs table of a large sweep -- is instead
-    answered by walking the (name, last_value) index in order and stopping after one page; runs
-    without the metric (or with NaN) follow in a second query, as they sort last.
+    The general plan (:func:`build_run_select`) collects every matching run and sorts them. When
+    the order is one metric and the filter is absent or broad -- the runs table of a large sweep,
+    "the best runs where ..." -- it is cheaper to walk the (name, last_value) index in order,
+    test each run against the filter, and stop after one page; runs without the metric (or with
+    NaN) sort last and follow from a second query. Whether a filter is broad is estimated from
+    the number of rows each of its terms matches, counted on the covering indexes.
     """
-    if filter_node is not None or len(order_by) != 1 or order_by[0].ident.entity != "metric":
+    if (
+        len(order_by) != 1
+        or order_by[0].ident.entity != "metric"
+        or not _is_broad(session, filter_node, offset + limit)
+    ):
         general = build_run_select(experiment_ids, filter_node, order_by, view_type, offset, limit)
         return list(session.scalars(general))
     key = order_by[0]
@@ -122,6 +128,8 @@ def find_run_ids(
             RunRow.lifecycle_stage.in_(stages),
         )
     )
+    if filter_node is not None:
+        with_value = with_value.where(_predicate(filter_node, correlated=True))
     value = series.last_value
     page = list(
         session.scalars(
@@ -135,22 +143,52 @@ def find_run_ids(
     if len(page) == limit:
         return page
     valued = session.scalar(select(func.count()).select_from(with_value.subquery())) or 0
+    without_value = select(RunRow.run_id).where(
+        RunRow.experiment_id.in_(experiment_ids),
+        RunRow.lifecycle_stage.in_(stages),
+        RunRow.run_key.not_in(
+            select(MetricSeriesRow.run_key).where(
+                MetricSeriesRow.name == key.ident.key, MetricSeriesRow.last_value.is_not(None)
+            )
+        ),
+    )
+    if filter_node is not None:
+        without_value = without_value.where(_predicate(filter_node))
     without_value = (
-        select(RunRow.run_id)
-        .where(
-            RunRow.experiment_id.in_(experiment_ids),
-            RunRow.lifecycle_stage.in_(stages),
-            RunRow.run_key.not_in(
-                select(MetricSeriesRow.run_key).where(
-                    MetricSeriesRow.name == key.ident.key, MetricSeriesRow.last_value.is_not(None)
-                )
-            ),
-        )
-        .order_by(RunRow.start_time.desc(), RunRow.run_id.asc())
+        without_value.order_by(RunRow.start_time.desc(), RunRow.run_id.asc())
         .offset(max(0, offset - valued))
         .limit(limit - len(page))
     )
     return page + list(session.scalars(without_value))
+
+
+# Walking the sort index pays off when a page is expected within this many index rows.
+WALK_BUDGET = 20_000
+
+
+def _is_broad(session: Session, node: Node | None, wanted: int) -> bool:
+    """Whether an index walk is expected to find ``wanted`` matching runs within ``WALK_BUDGET``
+    rows. Only a conjunction of metric/param/tag tests is estimated (assuming the terms are
+    independent); any other shape is left to the general plan."""
+    if node is None:
+        return True
+    terms = list(node.items) if isinstance(node, And) else [node]
+    if not all(
+        isinstance(t, Comparison) and t.ident.entity != "attribute" and t.op not in ("IS NULL", "IS NOT NULL")
+        for t in terms
+    ):
+        return False
+    total = session.scalar(select(func.count()).select_from(RunRow)) or 0
+    if total == 0:
+        return False
+    fraction = 1.0
+    for term in terms:
+        assert isinstance(term, Comparison)
+        matches = session.scalar(select(func.count()).select_from(_matching_rows(term).subquery())) or 0
+        fraction *= min(1.0, matches / total)
+        if fraction * WALK_BUDGET < wanted:
+            return False
+    return True
 
 
 class _DrivingJoin(Join):
@@ -234,36 +272,47 @@ def _sort_column(stmt: Select[Any], key: OrderKey) -> tuple[Select[Any], ColumnE
 # ---------------------------------------------------------------------------------------------
 
 
-def _predicate(node: Node) -> ColumnElement[bool]:
+def _predicate(node: Node, correlated: bool = False) -> ColumnElement[bool]:
+    """The filter as SQL. Uncorrelated ``IN`` sets suit the general plan; ``correlated`` gives
+    ``EXISTS`` tests of one run at a time, which suit the index walk."""
     if isinstance(node, And):
-        return and_(*(_predicate(item) for item in node.items))
+        return and_(*(_predicate(item, correlated) for item in node.items))
     if isinstance(node, Or):
-        return or_(*(_predicate(item) for item in node.items))
+        return or_(*(_predicate(item, correlated) for item in node.items))
     if isinstance(node, Not):
-        return not_(_predicate(node.item))
+        return not_(_predicate(node.item, correlated))
     if node.ident.entity == "attribute":
         return _attribute_test(node)
-    return _child_row_test(node)
+    return _child_row_test(node, correlated)
 
 
-def _child_row_test(node: Comparison) -> ColumnElement[bool]:
-    """A metric/param/tag predicate: is the run among those whose row with this name matches?"""
-    run_key: InstrumentedAttribute[int]
-    name: InstrumentedAttribute[str]
-    value: InstrumentedAttribute[Any]
+def _child_columns(node: Comparison) -> tuple[Any, Any, Any]:
+    """(run key, name, value) columns of the table a metric/param/tag comparison reads."""
     if node.ident.entity == "metric":
-        run_key, name, value = MetricSeriesRow.run_key, MetricSeriesRow.name, MetricSeriesRow.last_value
-    elif node.ident.entity == "param":
-        run_key, name, value = ParamRow.run_key, ParamRow.key, ParamRow.value
-    else:
-        run_key, name, value = TagRow.run_key, TagRow.key, TagRow.value
+        return MetricSeriesRow.run_key, MetricSeriesRow.name, MetricSeriesRow.last_value
+    if node.ident.entity == "param":
+        return ParamRow.run_key, ParamRow.key, ParamRow.value
+    return TagRow.run_key, TagRow.key, TagRow.value
+
+
+def _matching_rows(node: Comparison) -> Select[Any]:
+    """The run keys whose row for this name passes the comparison (any value for IS [NOT] NULL)."""
+    run_key, name, value = _child_columns(node)
     rows = select(run_key).where(name == node.ident.key)
-    if node.op == "IS NULL":
-        return RunRow.run_key.not_in(rows)
-    if node.op == "IS NOT NULL":
-        return RunRow.run_key.in_(rows)
+    if node.op in ("IS NULL", "IS NOT NULL"):
+        return rows
     # A NaN latest metric is stored as NULL, so no comparison selects it.
-    return RunRow.run_key.in_(rows.where(_value_test(value, node.op, node.value)))
+    return rows.where(_value_test(value, node.op, node.value))
+
+
+def _child_row_test(node: Comparison, correlated: bool = False) -> ColumnElement[bool]:
+    """A metric/param/tag predicate: is the run among those whose row with this name matches?"""
+    rows = _matching_rows(node)
+    if correlated:
+        run_key = _child_columns(node)[0]
+        found = rows.where(run_key == RunRow.run_key).exists()
+        return not_(found) if node.op == "IS NULL" else found
+    return RunRow.run_key.not_in(rows) if node.op == "IS NULL" else RunRow.run_key.in_(rows)
 
 
 def _attribute_test(node: Comparison) -> ColumnElement[bool]:
