@@ -26,6 +26,7 @@ from carnet.cli.common import (
 from carnet.cli.output import OutputFormat
 from carnet.entities import LifecycleStage, MetricInfo, Run, ViewType
 from carnet.exceptions import InvalidArgument
+from carnet.search import ENTITY_PREFIXES
 from carnet.utils import now_ms
 
 app = typer.Typer(name="runs", help="Search, show, delete and restore runs.", no_args_is_help=True)
@@ -165,18 +166,6 @@ _ATTRIBUTE_ALIASES = {
     "source": "source_name",
 }
 
-_PREFIXES: dict[str, Kind] = {
-    "metrics": "metric",
-    "metric": "metric",
-    "params": "param",
-    "param": "param",
-    "tags": "tag",
-    "tag": "tag",
-    "attributes": "attribute",
-    "attribute": "attribute",
-    "attr": "attribute",
-    "run": "attribute",
-}
 
 DEFAULT_ATTRIBUTES = ("run_id", "run_name", "status", "start_time", "duration_s")
 
@@ -196,7 +185,7 @@ def parse_columns(spec: str) -> list[Column]:
         if not item:
             continue
         prefix, dot, rest = item.partition(".")
-        kind = _PREFIXES.get(prefix.lower()) if dot else None
+        kind = ENTITY_PREFIXES.get(prefix.lower()) if dot else None
         if kind is not None and rest.strip():
             name = _unquote(rest.strip())
             column = _attribute_column(name, item) if kind == "attribute" else Column(kind, name)

@@ -15,7 +15,7 @@ from carnet.entities import Experiment, Metric, Param, Run, RunInfo, RunStatus, 
 from carnet.exceptions import LimitExceeded
 from carnet.sdk.workspace import Workspace
 from carnet.store.artifacts.base import FileInfo
-from carnet.store.base import LogBatch, NewRun
+from carnet.store.base import LogBatch
 from carnet.utils import now_ms
 from carnet.validation import (
     MAX_BATCH_METRICS,
@@ -94,25 +94,16 @@ class Client:
         run_name: str | None = None,
         parent_run_id: str | None = None,
     ) -> Run:
-        from carnet.sdk.source import capture_source
+        from carnet.sdk.source import new_run_request
 
-        if run_name is not None:
-            check_entity_name(run_name, "run_name")
-        source = capture_source()
-        return self._store.create_run(  # type: ignore[no-any-return]
-            NewRun(
-                experiment_id=str(experiment_id),
-                run_name=run_name,
-                start_time=start_time,
-                user_id=source.user,
-                parent_run_id=parent_run_id,
-                source_type=source.source_type,
-                source_name=source.source_name,
-                git_commit=source.git_commit,
-                git_dirty=source.git_dirty,
-                tags=_clean_tags(tags or {}),
-            )
+        request = new_run_request(
+            str(experiment_id),
+            run_name=run_name,
+            parent_run_id=parent_run_id,
+            tags=tags,
+            start_time=start_time,
         )
+        return self._store.create_run(request)  # type: ignore[no-any-return]
 
     def get_run(self, run_id: str) -> Run:
         return self._store.get_run(run_id)  # type: ignore[no-any-return]

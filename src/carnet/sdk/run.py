@@ -28,7 +28,6 @@ from carnet.exceptions import (
 )
 from carnet.sdk import images
 from carnet.sdk.buffer import RunBuffer
-from carnet.store.base import NewRun
 from carnet.utils import now_ms
 from carnet.validation import (
     MAX_PARAM_VALUE_LENGTH,
@@ -37,7 +36,6 @@ from carnet.validation import (
     check_cell,
     check_columns,
     check_description,
-    check_entity_name,
     check_key,
     check_number,
     check_relative_path,
@@ -89,29 +87,12 @@ class Run:
         description: str = "",
         tags: Mapping[str, Any] | None = None,
     ) -> Run:
-        from carnet.sdk.source import capture_source
+        from carnet.sdk.source import new_run_request
 
-        if run_name is not None:
-            check_entity_name(run_name, "run_name")
-        clean_tags = {
-            check_key(k, "tags"): check_text("" if v is None else v, f"tags.{k}", MAX_TAG_VALUE_LENGTH)
-            for k, v in (tags or {}).items()
-        }
-        source = capture_source()
-        entity = workspace.store.create_run(
-            NewRun(
-                experiment_id=experiment_id,
-                run_name=run_name,
-                user_id=source.user,
-                parent_run_id=parent_run_id,
-                source_type=source.source_type,
-                source_name=source.source_name,
-                git_commit=source.git_commit,
-                git_dirty=source.git_dirty,
-                description=check_description(description),
-                tags=clean_tags,
-            )
+        request = new_run_request(
+            experiment_id, run_name=run_name, parent_run_id=parent_run_id, tags=tags, description=description
         )
+        entity = workspace.store.create_run(request)
         run = cls(workspace, entity.info)
         run._loaded_state = True  # a new run has no metrics or params yet
         return run

@@ -11,8 +11,19 @@ import getpass
 import os
 import subprocess
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from carnet.store.base import NewRun
+from carnet.validation import (
+    MAX_TAG_VALUE_LENGTH,
+    check_description,
+    check_entity_name,
+    check_key,
+    check_text,
+)
 
 
 @dataclass(frozen=True)
@@ -22,6 +33,38 @@ class SourceInfo:
     source_name: str
     git_commit: str | None
     git_dirty: bool | None
+
+
+def new_run_request(
+    experiment_id: str,
+    *,
+    run_name: str | None = None,
+    parent_run_id: str | None = None,
+    tags: Mapping[str, Any] | None = None,
+    description: str = "",
+    start_time: int | None = None,
+) -> NewRun:
+    """A validated request for a new run, with the user, source and git state of this process."""
+    if run_name is not None:
+        check_entity_name(run_name, "run_name")
+    clean_tags = {
+        check_key(k, "tags"): check_text("" if v is None else v, f"tags.{k}", MAX_TAG_VALUE_LENGTH)
+        for k, v in (tags or {}).items()
+    }
+    source = capture_source()
+    return NewRun(
+        experiment_id=str(experiment_id),
+        run_name=run_name,
+        start_time=start_time,
+        user_id=source.user,
+        parent_run_id=parent_run_id,
+        source_type=source.source_type,
+        source_name=source.source_name,
+        git_commit=source.git_commit,
+        git_dirty=source.git_dirty,
+        description=check_description(description),
+        tags=clean_tags,
+    )
 
 
 @functools.lru_cache(maxsize=1)

@@ -5,10 +5,11 @@ Pure Python; stores compile the tree (see ``carnet.store.sql.search`` for SQL).
 
 from carnet.search.ast import And, Comparison, Identifier, Node, Not, Operator, Or, OrderKey, Value
 from carnet.search.paging import decode_page_token, encode_page_token
-from carnet.search.parser import ATTRIBUTE_NAMES, parse_filter, parse_order_by
+from carnet.search.parser import ATTRIBUTE_NAMES, ENTITY_PREFIXES, parse_filter, parse_order_by
 
 __all__ = [
     "ATTRIBUTE_NAMES",
+    "ENTITY_PREFIXES",
     "And",
     "Comparison",
     "Identifier",

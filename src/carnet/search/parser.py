@@ -37,7 +37,7 @@ from carnet.entities import LifecycleStage, RunStatus
 from carnet.exceptions import InvalidFilter, InvalidValue
 from carnet.search.ast import And, Comparison, Entity, Identifier, Node, Not, Operator, Or, OrderKey
 
-__all__ = ["ATTRIBUTE_NAMES", "parse_filter", "parse_order_by"]
+__all__ = ["ATTRIBUTE_NAMES", "ENTITY_PREFIXES", "parse_filter", "parse_order_by"]
 
 # ---------------------------------------------------------------------------------------------
 # What may be compared with what
@@ -94,7 +94,8 @@ _TAG_ALIASES = {
     "mlflow.source.git.commit": "git_commit",
 }
 
-_ENTITY_PREFIXES: dict[str, Entity] = {
+#: The prefixes an identifier may start with (``metrics.x``, ``param.x``, ``attr.x``, ...).
+ENTITY_PREFIXES: dict[str, Entity] = {
     "metrics": "metric",
     "metric": "metric",
     "params": "param",
@@ -422,7 +423,7 @@ class _Parser:
                 f"Identifier {tok.text!r} at position {tok.pos} needs an entity prefix: "
                 f"{_PREFIX_HELP} (e.g. {example})"
             )
-        entity = _ENTITY_PREFIXES.get(prefix.lower())
+        entity = ENTITY_PREFIXES.get(prefix.lower())
         if entity is None:
             self.fail(
                 f"Unknown entity {prefix!r} in {tok.text!r} at position {tok.pos}; use {_PREFIX_HELP} "
