@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import contextlib
 import os
+import socket
+import threading
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -86,18 +90,105 @@ def postgres_uri() -> Iterator[str]:
             conn.execute(f"DROP SCHEMA {schema} CASCADE")
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@contextlib.contextmanager
+def serve(app: Any) -> Iterator[str]:
+    """Serve an ASGI app with uvicorn on a free loopback port in a background thread; yield its URL."""
+    import uvicorn
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # no 40 ms Nagle / delayed-ACK stalls
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(app, log_level="warning", lifespan="off", ws="none", timeout_graceful_shutdown=1)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.002)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        sock.close()
+
+
+@pytest.fixture
+def serve_app() -> Callable[[Any], contextlib.AbstractContextManager[str]]:
+    """``with serve_app(app) as url:`` serve an ASGI app on a free loopback port."""
+    return serve
+
+
+def rest_server(tmp_path: Path) -> Iterator[str]:
+    """A carnet server over a fresh SQLite store in ``tmp_path`` (artifacts in ``tmp_path/artifacts``)."""
+    from carnet.server import create_app
+    from carnet.store.sql.store import SqlTrackingStore
+
+    db = tmp_path / "server" / "carnet.db"
+    db.parent.mkdir(parents=True, exist_ok=True)
+    store = SqlTrackingStore(f"sqlite:///{db}", str(tmp_path / "artifacts"))
+    with serve(create_app(store)) as url:
+        yield url
+    from carnet.sdk.workspace import _stores, _stores_lock
+
+    with _stores_lock:  # drop (and close) the clients of this server cached by the SDK
+        for key in [k for k in _stores if k[0] == url]:
+            closing = getattr(_stores.pop(key), "close", None)
+            if closing is not None:
+                closing()
+
+
+@pytest.fixture
+def rest_uri(tmp_path: Path) -> Iterator[str]:
+    """The URL of a fresh carnet server (one per test) on a SQLite store."""
+    yield from rest_server(tmp_path)
+
+
+# Tests that cannot be meaningful through a server, with the reason (see the ``store_uri`` fixture).
+_NOT_OVER_REST = {
+    "test_migrations": "migrations act on the database itself, not through a server",
+}
+_NOT_OVER_REST_FIXTURES = {
+    "foreign_writer": "opens its own connection to the backing database to hold a transaction",
+}
+
+
+@pytest.fixture(
+    params=[
+        "sqlite",
+        pytest.param("postgres", marks=pytest.mark.postgres),
+        pytest.param("rest", marks=pytest.mark.rest),
+    ]
+)
 def store_uri(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """The same test over SQLite and PostgreSQL."""
+    """The same test over SQLite, PostgreSQL and a carnet server (on SQLite) through the REST store."""
     if request.param == "sqlite":
         return str(request.getfixturevalue("sqlite_uri"))
+    if request.param == "rest":
+        if request.node.path.parent.name == "sql" and request.node.path.parent.parent.name == "store":
+            pytest.skip("not over REST: SQL-store internals (tests/store/sql)")
+        module = request.node.module.__name__.rsplit(".", 1)[-1]
+        if module in _NOT_OVER_REST:
+            pytest.skip(f"not over REST: {_NOT_OVER_REST[module]}")
+        for name, reason in _NOT_OVER_REST_FIXTURES.items():
+            if name in request.fixturenames:
+                pytest.skip(f"not over REST: {reason}")
+        return str(request.getfixturevalue("rest_uri"))
     return str(request.getfixturevalue("postgres_uri"))
 
 
 @pytest.fixture
 def store(store_uri: str, tmp_path: Path):  # type: ignore[no-untyped-def]
-    """A fresh tracking store (SQL over SQLite or PostgreSQL)."""
+    """A fresh tracking store (SQL over SQLite or PostgreSQL, or REST to a fresh server)."""
     from carnet.config import resolve_location
     from carnet.store import tracking_store
 
-    return tracking_store(resolve_location(store_uri, str(tmp_path / "artifacts")))
+    opened = tracking_store(resolve_location(store_uri, str(tmp_path / "artifacts")))
+    yield opened
+    closing = getattr(opened, "close", None)
+    if closing is not None:
+        closing()

@@ -5,15 +5,17 @@ Read once at the edges (SDK entry points, CLI) and passed down as a :class:`Loca
 * Nothing set: the nearest ``.carnet/`` folder in this directory or a parent (the way git finds
   ``.git``), else ``./.carnet/`` -- created on first write. It holds ``carnet.db`` (SQLite) and
   ``artifacts/``.
-* ``CARNET_TRACKING_URI`` or an explicit ``uri``: ``sqlite:///path.db``, ``postgresql://...``, or a
-  plain folder path used as a workspace folder.
+* ``CARNET_TRACKING_URI`` or an explicit ``uri``: ``sqlite:///path.db``, ``postgresql://...``, a
+  plain folder path used as a workspace folder, or ``http(s)://host:port`` for a carnet server.
+  With a server, run files are still written by the client, to ``CARNET_ARTIFACT_ROOT`` or the
+  local default (the artifact proxy comes later).
 * ``CARNET_ARTIFACT_ROOT``: where run files go when the tracking URI does not imply a folder.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -34,13 +36,15 @@ class Location:
     """A resolved tracking location.
 
     ``database_url`` is a SQLAlchemy URL; ``artifact_root`` an absolute folder path;
-    ``workspace_dir`` the ``.carnet`` folder when the embedded default is used.
+    ``workspace_dir`` the ``.carnet`` folder when the embedded default is used; ``server_url`` the
+    base URL of a carnet server (then ``database_url`` is empty).
     """
 
     tracking_uri: str
     database_url: str
     artifact_root: str
     workspace_dir: Path | None = None
+    server_url: str | None = None
 
     @property
     def is_sqlite(self) -> bool:
@@ -53,7 +57,7 @@ class Location:
         return Path(self.database_url.split(":///", 1)[1])
 
     def exists(self) -> bool:
-        """Whether the database is there already (always true for a server database)."""
+        """Whether the database is there already (always true for a database or tracking server)."""
         path = self.sqlite_path
         return path is None or path.exists()
 
@@ -89,23 +93,20 @@ def resolve_location(uri: str | None = None, artifact_root: str | None = None) -
     else:
         location = _location_from_uri(uri)
     if artifact_root:
-        location = Location(
-            location.tracking_uri,
-            location.database_url,
-            _absolute_root(artifact_root),
-            location.workspace_dir,
-        )
+        location = replace(location, artifact_root=_absolute_root(artifact_root))
     return location
 
 
 def _location_from_uri(uri: str) -> Location:
     scheme = urlparse(uri).scheme.split("+", 1)[0].lower()
     if scheme in ("http", "https"):
-        raise InvalidArgument(
-            f"tracking_uri: {uri!r} names a carnet server; the server is not available in this version "
-            "of carnet: use a sqlite:/// or postgresql:// URI, or a folder",
-            field="tracking_uri",
-        )
+        parsed = urlparse(uri)
+        if not parsed.netloc:
+            raise InvalidArgument(
+                f"tracking_uri: {uri!r} names no host; use e.g. http://127.0.0.1:5000", field="tracking_uri"
+            )
+        default_root = (find_workspace_dir() or Path.cwd() / WORKSPACE_DIRNAME) / ARTIFACTS_DIRNAME
+        return Location(uri, "", str(default_root.resolve()), server_url=uri.rstrip("/"))
     if scheme == "sqlite":
         path = uri.split(":///", 1)[1] if ":///" in uri else ""
         if not path or path == ":memory:":
@@ -125,8 +126,8 @@ def _location_from_uri(uri: str) -> Location:
             folder = folder / WORKSPACE_DIRNAME
         return workspace_location(folder)
     raise InvalidArgument(
-        f"tracking_uri: unsupported scheme {scheme!r}; use sqlite:///file.db, postgresql://user@host/db "
-        "or a folder path",
+        f"tracking_uri: unsupported scheme {scheme!r}; use sqlite:///file.db, postgresql://user@host/db, "
+        "http://host:port (a carnet server) or a folder path",
         field="tracking_uri",
     )
 

@@ -126,7 +126,24 @@ _BY_CODE: dict[str, type[CarnetError]] = {
 }
 
 
+def _all_classes(root: type[CarnetError]) -> dict[str, type[CarnetError]]:
+    found = {root.__name__: root}
+    for sub in root.__subclasses__():
+        found.update(_all_classes(sub))
+    return found
+
+
 def error_from_dict(body: dict[str, Any]) -> CarnetError:
-    """Rebuild an error from its wire form (the inverse of :meth:`CarnetError.to_dict`)."""
-    cls = _BY_CODE.get(str(body.get("error_code")), CarnetError)
-    return cls(str(body.get("message", "")), field=body.get("field"))
+    """Rebuild an error from its wire form (the inverse of :meth:`CarnetError.to_dict`).
+
+    When the body names carnet's class (``error_class``, as carnet's server sends it) and that class
+    has the same ``error_code``, the very same class comes back (``ParamConflict``, not just
+    ``InvalidArgument``); otherwise the class is picked from ``error_code``.
+    """
+    code = str(body.get("error_code"))
+    cls = _BY_CODE.get(code, CarnetError)
+    named = _all_classes(CarnetError).get(str(body.get("error_class")))
+    if named is not None and named.error_code == code:
+        cls = named
+    field = body.get("field")
+    return cls(str(body.get("message", "")), field=str(field) if field is not None else None)

@@ -14,6 +14,7 @@ from typer.core import TyperGroup
 
 from carnet.cli import db, experiments, output, runs
 from carnet.cli.common import CliState
+from carnet.cli.server import server
 from carnet.config import ENV_TRACKING_URI
 from carnet.exceptions import CarnetError, InvalidFilter, NotFound, SchemaOutOfDate
 
@@ -65,6 +66,7 @@ app = typer.Typer(
 app.add_typer(experiments.app, name="experiments")
 app.add_typer(runs.app, name="runs")
 app.add_typer(db.app, name="db")
+app.command(name="server")(server)
 
 
 def _print_version(value: bool) -> None:

@@ -21,7 +21,7 @@ _stores_lock = threading.Lock()
 
 def store_for(location: Location) -> TrackingStore:
     """One store object per (database, artifact root) in a process, shared by every API style."""
-    key = (location.database_url, location.artifact_root)
+    key = (location.server_url or location.database_url, location.artifact_root)
     with _stores_lock:
         store = _stores.get(key)
         if store is None:

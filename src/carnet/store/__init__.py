@@ -22,7 +22,12 @@ __all__ = [
 
 
 def tracking_store(location: Location) -> TrackingStore:
-    """The tracking store for a resolved location (SQL today; the REST store joins with the server)."""
+    """The tracking store for a resolved location: the REST store for a carnet server's URL, the SQL
+    store for a database."""
+    if location.server_url:
+        from carnet.store.rest.store import RestTrackingStore
+
+        return RestTrackingStore(location.server_url, location.artifact_root)
     from carnet.store.sql.store import SqlTrackingStore
 
     return SqlTrackingStore(location.database_url, location.artifact_root)

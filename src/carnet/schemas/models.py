@@ -1,0 +1,420 @@
+"""Pydantic models of the native API, with conversions to and from ``carnet.entities``."""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
+
+from carnet.entities import (
+    Experiment,
+    LifecycleStage,
+    Metric,
+    MetricInfo,
+    MetricKind,
+    MetricRecord,
+    Run,
+    RunData,
+    RunInfo,
+    RunPage,
+    RunStatus,
+    ViewType,
+)
+
+API_PREFIX = "/api/v1"
+
+_NON_FINITE_IN = {
+    "nan": math.nan,
+    "infinity": math.inf,
+    "inf": math.inf,
+    "+infinity": math.inf,
+    "+inf": math.inf,
+    "-infinity": -math.inf,
+    "-inf": -math.inf,
+}
+
+
+def encode_float(value: float) -> float | str:
+    """A float as JSON can hold it: non-finite values become "NaN", "Infinity" or "-Infinity"."""
+    if math.isfinite(value):
+        return value
+    if math.isnan(value):
+        return "NaN"
+    return "Infinity" if value > 0 else "-Infinity"
+
+
+def decode_float(value: Any) -> Any:
+    """The inverse of :func:`encode_float`; anything else is left for pydantic to check."""
+    if isinstance(value, str):
+        found = _NON_FINITE_IN.get(value.strip().lower())
+        if found is not None:
+            return found
+    return value
+
+
+def encode_payload(value: Any) -> Any:
+    """A record payload made JSON-safe: a non-finite float becomes ``{"$float": "NaN"}``."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return {"$float": encode_float(value)}
+    if isinstance(value, dict):
+        return {k: encode_payload(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [encode_payload(v) for v in value]
+    return value
+
+
+def decode_payload(value: Any) -> Any:
+    """The inverse of :func:`encode_payload`."""
+    if isinstance(value, dict):
+        if len(value) == 1 and "$float" in value:
+            return float(decode_float(value["$float"]))
+        return {k: decode_payload(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [decode_payload(v) for v in value]
+    return value
+
+
+WireFloat = Annotated[
+    float,
+    BeforeValidator(decode_float),
+    PlainSerializer(encode_float, return_type=Any, when_used="json"),
+]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class _Response(BaseModel):
+    """Responses ignore unknown fields, so an older client can read a newer server."""
+
+    model_config = ConfigDict(extra="ignore")
+
+
+class ErrorBody(_Response):
+    """Every error answer: MLflow's ``error_code`` plus carnet's class name for exact rebuilding."""
+
+    error_code: str
+    message: str
+    field: str | None = None
+    error_class: str | None = None
+
+
+# -- experiments -------------------------------------------------------------------------------
+
+
+class ExperimentSchema(_Response):
+    experiment_id: str
+    name: str
+    artifact_location: str
+    lifecycle_stage: LifecycleStage = LifecycleStage.ACTIVE
+    creation_time: int = 0
+    last_update_time: int = 0
+    tags: dict[str, str] = Field(default_factory=dict)
+
+    @classmethod
+    def of(cls, e: Experiment) -> ExperimentSchema:
+        return cls(
+            experiment_id=e.experiment_id,
+            name=e.name,
+            artifact_location=e.artifact_location,
+            lifecycle_stage=e.lifecycle_stage,
+            creation_time=e.creation_time,
+            last_update_time=e.last_update_time,
+            tags=dict(e.tags),
+        )
+
+    def to_entity(self) -> Experiment:
+        return Experiment(
+            experiment_id=self.experiment_id,
+            name=self.name,
+            artifact_location=self.artifact_location,
+            lifecycle_stage=self.lifecycle_stage,
+            creation_time=self.creation_time,
+            last_update_time=self.last_update_time,
+            tags=dict(self.tags),
+        )
+
+
+class CreateExperimentRequest(_Model):
+    name: str
+    artifact_location: str | None = None
+    tags: dict[str, str] | None = None
+
+
+class CreateExperimentResponse(_Response):
+    experiment_id: str
+
+
+class ExperimentResponse(_Response):
+    experiment: ExperimentSchema
+
+
+class ExperimentsResponse(_Response):
+    experiments: list[ExperimentSchema]
+
+
+class RenameExperimentRequest(_Model):
+    name: str
+
+
+class SetTagRequest(_Model):
+    value: str
+
+
+# -- runs --------------------------------------------------------------------------------------
+
+
+class RunInfoSchema(_Response):
+    run_id: str
+    experiment_id: str
+    run_name: str
+    status: RunStatus
+    start_time: int
+    end_time: int | None = None
+    artifact_uri: str
+    lifecycle_stage: LifecycleStage = LifecycleStage.ACTIVE
+    user_id: str = ""
+    parent_run_id: str | None = None
+    source_type: str = ""
+    source_name: str = ""
+    git_commit: str | None = None
+    git_dirty: bool | None = None
+    description: str = ""
+
+    @classmethod
+    def of(cls, i: RunInfo) -> RunInfoSchema:
+        return cls(
+            run_id=i.run_id,
+            experiment_id=i.experiment_id,
+            run_name=i.run_name,
+            status=i.status,
+            start_time=i.start_time,
+            end_time=i.end_time,
+            artifact_uri=i.artifact_uri,
+            lifecycle_stage=i.lifecycle_stage,
+            user_id=i.user_id,
+            parent_run_id=i.parent_run_id,
+            source_type=i.source_type,
+            source_name=i.source_name,
+            git_commit=i.git_commit,
+            git_dirty=i.git_dirty,
+            description=i.description,
+        )
+
+    def to_entity(self) -> RunInfo:
+        return RunInfo(
+            run_id=self.run_id,
+            experiment_id=self.experiment_id,
+            run_name=self.run_name,
+            status=self.status,
+            start_time=self.start_time,
+            end_time=self.end_time,
+            artifact_uri=self.artifact_uri,
+            lifecycle_stage=self.lifecycle_stage,
+            user_id=self.user_id,
+            parent_run_id=self.parent_run_id,
+            source_type=self.source_type,
+            source_name=self.source_name,
+            git_commit=self.git_commit,
+            git_dirty=self.git_dirty,
+            description=self.description,
+        )
+
+
+class RunDataSchema(_Response):
+    metrics: dict[str, WireFloat] = Field(default_factory=dict)
+    params: dict[str, str] = Field(default_factory=dict)
+    tags: dict[str, str] = Field(default_factory=dict)
+
+
+class RunSchema(_Response):
+    info: RunInfoSchema
+    data: RunDataSchema = Field(default_factory=RunDataSchema)
+
+    @classmethod
+    def of(cls, run: Run) -> RunSchema:
+        return cls(
+            info=RunInfoSchema.of(run.info),
+            data=RunDataSchema(
+                metrics=dict(run.data.metrics), params=dict(run.data.params), tags=dict(run.data.tags)
+            ),
+        )
+
+    def to_entity(self) -> Run:
+        return Run(
+            info=self.info.to_entity(),
+            data=RunData(
+                metrics=dict(self.data.metrics), params=dict(self.data.params), tags=dict(self.data.tags)
+            ),
+        )
+
+
+class RunResponse(_Response):
+    run: RunSchema
+
+
+class RunInfoResponse(_Response):
+    info: RunInfoSchema
+
+
+class NewRunRequest(_Model):
+    experiment_id: str
+    run_name: str | None = None
+    start_time: int | None = None
+    user_id: str = ""
+    parent_run_id: str | None = None
+    source_type: str = ""
+    source_name: str = ""
+    git_commit: str | None = None
+    git_dirty: bool | None = None
+    description: str = ""
+    tags: dict[str, str] = Field(default_factory=dict)
+
+
+class UpdateRunRequest(_Model):
+    status: str | None = None
+    end_time: int | None = None
+    run_name: str | None = None
+    description: str | None = None
+
+
+# -- logging -----------------------------------------------------------------------------------
+
+
+class MetricPointSchema(_Model):
+    key: str
+    value: WireFloat
+    timestamp: int
+    step: int = 0
+
+    @classmethod
+    def of(cls, m: Metric) -> MetricPointSchema:
+        return cls(key=m.key, value=m.value, timestamp=m.timestamp, step=m.step)
+
+    def to_entity(self) -> Metric:
+        return Metric(self.key, self.value, self.timestamp, self.step)
+
+
+class ParamSchema(_Model):
+    key: str
+    value: str
+
+
+class TagSchema(_Model):
+    key: str
+    value: str
+
+
+class RecordWriteSchema(_Model):
+    key: str
+    kind: MetricKind
+    payload: Any
+    timestamp: int
+
+
+class MetricDeclarationSchema(_Model):
+    key: str
+    kind: MetricKind
+    description: str = ""
+    columns: list[str] = Field(default_factory=list)
+
+
+class LogBatchRequest(_Model):
+    metrics: list[MetricPointSchema] = Field(default_factory=list)
+    params: list[ParamSchema] = Field(default_factory=list)
+    tags: list[TagSchema] = Field(default_factory=list)
+    records: list[RecordWriteSchema] = Field(default_factory=list)
+    declarations: list[MetricDeclarationSchema] = Field(default_factory=list)
+    batch_id: str | None = None
+    deleted_tags: list[str] = Field(default_factory=list)
+
+
+# -- search ------------------------------------------------------------------------------------
+
+
+class SearchRunsRequest(_Model):
+    experiment_ids: list[str]
+    filter: str | None = None
+    view: ViewType = ViewType.ACTIVE_ONLY
+    max_results: int = 1000
+    order_by: list[str] | None = None
+    page_token: str | None = None
+
+
+class SearchRunsResponse(_Response):
+    runs: list[RunSchema]
+    next_page_token: str | None = None
+
+    @classmethod
+    def of(cls, page: RunPage) -> SearchRunsResponse:
+        return cls(runs=[RunSchema.of(r) for r in page.runs], next_page_token=page.next_page_token)
+
+    def to_entity(self) -> RunPage:
+        return RunPage(runs=[r.to_entity() for r in self.runs], next_page_token=self.next_page_token)
+
+
+# -- metrics -----------------------------------------------------------------------------------
+
+
+class MetricInfoSchema(_Response):
+    name: str
+    kind: MetricKind
+    description: str = ""
+    count: int = 0
+    last_value: WireFloat | None = None
+    last_step: int | None = None
+    last_timestamp: int | None = None
+
+    @classmethod
+    def of(cls, i: MetricInfo) -> MetricInfoSchema:
+        return cls(
+            name=i.name,
+            kind=i.kind,
+            description=i.description,
+            count=i.count,
+            last_value=i.last_value,
+            last_step=i.last_step,
+            last_timestamp=i.last_timestamp,
+        )
+
+    def to_entity(self) -> MetricInfo:
+        return MetricInfo(
+            name=self.name,
+            kind=self.kind,
+            description=self.description,
+            count=self.count,
+            last_value=self.last_value,
+            last_step=self.last_step,
+            last_timestamp=self.last_timestamp,
+        )
+
+
+class MetricInfosResponse(_Response):
+    metrics: list[MetricInfoSchema]
+
+
+class MetricHistoryResponse(_Response):
+    metrics: list[MetricPointSchema]
+
+
+class MetricRecordSchema(_Response):
+    name: str
+    kind: MetricKind
+    seq: int
+    payload: Any
+    timestamp: int
+
+    @classmethod
+    def of(cls, r: MetricRecord) -> MetricRecordSchema:
+        return cls(
+            name=r.name, kind=r.kind, seq=r.seq, payload=encode_payload(r.payload), timestamp=r.timestamp
+        )
+
+    def to_entity(self) -> MetricRecord:
+        return MetricRecord(self.name, self.kind, self.seq, decode_payload(self.payload), self.timestamp)
+
+
+class MetricRecordsResponse(_Response):
+    records: list[MetricRecordSchema]

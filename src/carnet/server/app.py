@@ -1,0 +1,145 @@
+"""The app factory, the request size limit, and the factory ``carnet server --workers N`` uses."""
+
+from __future__ import annotations
+
+import json
+import os
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as _dist_version
+
+from fastapi import FastAPI
+from fastapi.responses import PlainTextResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from carnet.schemas import API_PREFIX
+from carnet.server import experiments, metrics, runs
+from carnet.server.errors import PayloadTooLarge, install_error_handlers
+from carnet.store.base import TrackingStore
+
+DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024
+
+ENV_BACKEND_STORE_URI = "CARNET_SERVER_BACKEND_STORE_URI"
+ENV_ARTIFACTS_DESTINATION = "CARNET_SERVER_ARTIFACTS_DESTINATION"
+
+
+def carnet_version() -> str:
+    try:
+        return _dist_version("carnet")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree
+        return "0+unknown"
+
+
+class BodySizeLimit:
+    """Answer 413 to a request whose body is over ``max_bytes`` (declared or streamed)."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        for name, value in scope.get("headers", ()):
+            if name == b"content-length":
+                try:
+                    declared = int(value)
+                except ValueError:
+                    declared = 0
+                if declared > self.max_bytes:
+                    await self._refuse(send)
+                    return
+        seen = 0
+        started = False
+
+        async def counting_receive() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes:
+                    raise PayloadTooLarge(f"request body too large: the limit is {self.max_bytes} bytes")
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, tracking_send)
+        except PayloadTooLarge:
+            if not started:
+                await self._refuse(send)
+
+    async def _refuse(self, send: Send) -> None:
+        body = json.dumps(
+            {
+                "error_code": "INVALID_PARAMETER_VALUE",
+                "message": f"request body too large: the limit is {self.max_bytes} bytes",
+                "error_class": "LimitExceeded",
+            }
+        ).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+
+def create_app(
+    store: TrackingStore, *, version: str | None = None, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+) -> FastAPI:
+    """A carnet server app over ``store`` (kept in ``app.state.store``)."""
+    version = version or carnet_version()
+    app = FastAPI(
+        title="carnet tracking server",
+        version=version,
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url=f"{API_PREFIX}/docs",
+        redoc_url=None,
+    )
+    app.state.store = store
+    app.state.version = version
+    install_error_handlers(app)
+    app.include_router(experiments.router, prefix=API_PREFIX)
+    app.include_router(runs.router, prefix=API_PREFIX)
+    app.include_router(metrics.router, prefix=API_PREFIX)
+
+    @app.get("/health", response_class=PlainTextResponse, include_in_schema=False)
+    def health() -> str:
+        return "OK"
+
+    @app.get("/version", response_class=PlainTextResponse, include_in_schema=False)
+    def get_version() -> str:
+        return version
+
+    app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """The app ``carnet server`` runs in each uvicorn worker, configured from the environment
+    (``CARNET_SERVER_BACKEND_STORE_URI``, ``CARNET_SERVER_ARTIFACTS_DESTINATION``)."""
+    from carnet.config import resolve_location
+    from carnet.store import tracking_store
+
+    uri = os.environ.get(ENV_BACKEND_STORE_URI) or None
+    artifacts = os.environ.get(ENV_ARTIFACTS_DESTINATION) or None
+    location = resolve_location(uri, artifacts)
+    if location.server_url:
+        from carnet.exceptions import InvalidArgument
+
+        raise InvalidArgument(
+            "backend_store_uri: a server cannot use another carnet server as its store; "
+            "use sqlite:///file.db, postgresql://... or a folder",
+            field="backend_store_uri",
+        )
+    return create_app(tracking_store(location))

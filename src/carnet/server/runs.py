@@ -1,0 +1,89 @@
+"""``/api/v1/runs``: create, read, update, delete, restore, log batches, search."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from carnet.entities import Param, RunStatus, RunTag
+from carnet.exceptions import LimitExceeded
+from carnet.schemas import (
+    LogBatchRequest,
+    NewRunRequest,
+    RunInfoResponse,
+    RunInfoSchema,
+    RunResponse,
+    RunSchema,
+    SearchRunsRequest,
+    SearchRunsResponse,
+    UpdateRunRequest,
+    decode_payload,
+)
+from carnet.server.deps import StoreDep
+from carnet.store.base import LogBatch, MetricDeclaration, NewRun, RecordWrite
+from carnet.validation import MAX_BATCH_METRICS, MAX_BATCH_PARAMS, MAX_BATCH_TAGS
+
+router = APIRouter(prefix="/runs", tags=["runs"])
+
+
+@router.post("", status_code=201)
+def create_run(body: NewRunRequest, store: StoreDep) -> RunResponse:
+    run = store.create_run(NewRun(**body.model_dump()))
+    return RunResponse(run=RunSchema.of(run))
+
+
+@router.post("/search")
+def search_runs(body: SearchRunsRequest, store: StoreDep) -> SearchRunsResponse:
+    page = store.search_runs(
+        body.experiment_ids, body.filter, body.view, body.max_results, body.order_by, body.page_token
+    )
+    return SearchRunsResponse.of(page)
+
+
+@router.get("/{run_id}")
+def get_run(run_id: str, store: StoreDep) -> RunResponse:
+    return RunResponse(run=RunSchema.of(store.get_run(run_id)))
+
+
+@router.patch("/{run_id}")
+def update_run(run_id: str, body: UpdateRunRequest, store: StoreDep) -> RunInfoResponse:
+    status = RunStatus.parse(body.status) if body.status is not None else None
+    info = store.update_run(run_id, status, body.end_time, body.run_name, body.description)
+    return RunInfoResponse(info=RunInfoSchema.of(info))
+
+
+@router.delete("/{run_id}")
+def delete_run(run_id: str, store: StoreDep) -> dict[str, str]:
+    store.delete_run(run_id)
+    return {}
+
+
+@router.post("/{run_id}/restore")
+def restore_run(run_id: str, store: StoreDep) -> dict[str, str]:
+    store.restore_run(run_id)
+    return {}
+
+
+@router.post("/{run_id}/batches")
+def log_batch(run_id: str, body: LogBatchRequest, store: StoreDep) -> dict[str, str]:
+    for name, items, limit in (
+        ("metrics", body.metrics, MAX_BATCH_METRICS),
+        ("params", body.params, MAX_BATCH_PARAMS),
+        ("tags", body.tags, MAX_BATCH_TAGS),
+    ):
+        if len(items) > limit:
+            raise LimitExceeded(
+                f"{name}: {len(items)} in one batch; the limit is {limit} (send several batches)", field=name
+            )
+    batch = LogBatch(
+        metrics=[m.to_entity() for m in body.metrics],
+        params=[Param(p.key, p.value) for p in body.params],
+        tags=[RunTag(t.key, t.value) for t in body.tags],
+        records=[RecordWrite(r.key, r.kind, decode_payload(r.payload), r.timestamp) for r in body.records],
+        declarations=[
+            MetricDeclaration(d.key, d.kind, d.description, tuple(d.columns)) for d in body.declarations
+        ],
+        batch_id=body.batch_id,
+        deleted_tags=tuple(body.deleted_tags),
+    )
+    store.log_batch(run_id, batch)
+    return {}

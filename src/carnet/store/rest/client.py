@@ -1,0 +1,89 @@
+"""A small httpx wrapper: timeouts, retries with back-off, and carnet errors from error bodies.
+
+Retried: connection errors and timeouts, 429, 502, 503 and 504 -- never another 4xx, since the
+request itself is wrong. Writes are safe to retry: log batches carry a batch id, so a batch resent
+after a lost reply is stored once.
+"""
+
+from __future__ import annotations
+
+import random
+import socket
+import time
+from typing import Any
+
+import httpx
+
+from carnet.exceptions import CarnetError, InvalidArgument, StoreError, error_from_dict
+
+RETRY_STATUSES = frozenset({429, 502, 503, 504})
+
+
+class RestClient:
+    """Calls one carnet server. Thread-safe (one ``httpx.Client`` with a connection pool)."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        timeout: float = 60.0,
+        connect_timeout: float = 10.0,
+        max_retries: int = 5,
+        backoff: float = 0.2,
+        max_backoff: float = 5.0,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.max_retries = max_retries
+        self.backoff = backoff
+        self.max_backoff = max_backoff
+        self._http = httpx.Client(
+            base_url=self.base_url,
+            timeout=httpx.Timeout(timeout, connect=connect_timeout),
+            headers={"user-agent": "carnet-rest-store"},
+            # Small requests go out at once (no Nagle / delayed-ACK stalls of ~40 ms).
+            transport=httpx.HTTPTransport(socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]),
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    def request(
+        self, method: str, path: str, *, json: Any = None, params: dict[str, Any] | None = None
+    ) -> Any:
+        """Send one request; return the decoded JSON body or raise the ``CarnetError`` it names."""
+        attempt = 0
+        while True:
+            try:
+                response = self._http.request(method, path, json=json, params=params)
+            except (httpx.TransportError, httpx.TimeoutException) as exc:
+                if attempt >= self.max_retries:
+                    raise StoreError(
+                        f"cannot reach the carnet server at {self.base_url}: {exc}", field=None
+                    ) from exc
+            else:
+                if response.status_code not in RETRY_STATUSES or attempt >= self.max_retries:
+                    return self._decode(response)
+            time.sleep(min(self.max_backoff, self.backoff * 2**attempt) * (0.5 + random.random() / 2))
+            attempt += 1
+
+    def _decode(self, response: httpx.Response) -> Any:
+        if response.is_success:
+            if not response.content:
+                return {}
+            return response.json()
+        raise self._error(response)
+
+    def _error(self, response: httpx.Response) -> CarnetError:
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if isinstance(body, dict) and "error_code" in body:
+            return error_from_dict(body)
+        text = response.text.strip().splitlines()
+        detail = text[0] if text else response.reason_phrase
+        if 400 <= response.status_code < 500:
+            return InvalidArgument(
+                f"the carnet server refused the request ({response.status_code}): {detail}"
+            )
+        return StoreError(f"the carnet server failed ({response.status_code}): {detail}")

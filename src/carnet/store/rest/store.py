@@ -1,0 +1,245 @@
+"""``RestTrackingStore``: every :class:`TrackingStore` method as one call of the native API."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import quote
+
+from carnet.entities import (
+    Experiment,
+    Metric,
+    MetricInfo,
+    MetricRecord,
+    Run,
+    RunInfo,
+    RunPage,
+    RunStatus,
+    ViewType,
+)
+from carnet.exceptions import InvalidArgument
+from carnet.schemas import (
+    API_PREFIX,
+    CreateExperimentResponse,
+    ExperimentResponse,
+    ExperimentsResponse,
+    LogBatchRequest,
+    MetricDeclarationSchema,
+    MetricHistoryResponse,
+    MetricInfosResponse,
+    MetricPointSchema,
+    MetricRecordsResponse,
+    NewRunRequest,
+    ParamSchema,
+    RecordWriteSchema,
+    RunInfoResponse,
+    RunResponse,
+    SearchRunsRequest,
+    SearchRunsResponse,
+    TagSchema,
+    encode_payload,
+)
+from carnet.store.base import LogBatch, NewRun, TrackingStore
+from carnet.store.rest.client import RestClient
+from carnet.validation import MAX_BATCH_METRICS
+
+
+def _segment(value: str, field: str) -> str:
+    """One path segment, percent-encoded; an empty id can never name a resource."""
+    if not isinstance(value, str) or not value:
+        raise InvalidArgument(f"{field}: must not be empty", field=field)
+    return quote(value, safe="")
+
+
+class RestTrackingStore(TrackingStore):
+    """A :class:`TrackingStore` served by a carnet server at ``server_url``.
+
+    ``artifact_root`` is where this client writes run files for now (the server hands out each
+    run's ``artifact_uri``; the artifact proxy comes later).
+    """
+
+    def __init__(self, server_url: str, artifact_root: str = "", **client_options: Any) -> None:
+        self.server_url = server_url.rstrip("/")
+        self.artifact_root = artifact_root
+        self._client = RestClient(self.server_url, **client_options)
+
+    def close(self) -> None:
+        self._client.close()
+
+    def _call(self, method: str, path: str, *, json: Any = None, params: dict[str, Any] | None = None) -> Any:
+        return self._client.request(method, API_PREFIX + path, json=json, params=params)
+
+    # -- experiments -------------------------------------------------------------------------
+
+    def create_experiment(
+        self, name: str, artifact_location: str | None = None, tags: dict[str, str] | None = None
+    ) -> str:
+        body = {"name": name, "artifact_location": artifact_location, "tags": tags}
+        return CreateExperimentResponse.model_validate(
+            self._call("POST", "/experiments", json=body)
+        ).experiment_id
+
+    def get_experiment(self, experiment_id: str) -> Experiment:
+        path = f"/experiments/{_segment(experiment_id, 'experiment_id')}"
+        return ExperimentResponse.model_validate(self._call("GET", path)).experiment.to_entity()
+
+    def get_experiment_by_name(self, name: str) -> Experiment | None:
+        from carnet.exceptions import NotFound
+
+        if not name:
+            return None
+        try:
+            answer = self._call("GET", f"/experiments/by-name/{_segment(name, 'name')}")
+        except NotFound:
+            return None
+        return ExperimentResponse.model_validate(answer).experiment.to_entity()
+
+    def search_experiments(
+        self, view_type: ViewType = ViewType.ACTIVE_ONLY, name_like: str | None = None
+    ) -> list[Experiment]:
+        params: dict[str, Any] = {"view": ViewType(view_type).value}
+        if name_like is not None:
+            params["name_like"] = name_like
+        answer = ExperimentsResponse.model_validate(self._call("GET", "/experiments", params=params))
+        return [e.to_entity() for e in answer.experiments]
+
+    def rename_experiment(self, experiment_id: str, new_name: str) -> None:
+        path = f"/experiments/{_segment(experiment_id, 'experiment_id')}"
+        self._call("PATCH", path, json={"name": new_name})
+
+    def delete_experiment(self, experiment_id: str) -> None:
+        self._call("DELETE", f"/experiments/{_segment(experiment_id, 'experiment_id')}")
+
+    def restore_experiment(self, experiment_id: str) -> None:
+        self._call("POST", f"/experiments/{_segment(experiment_id, 'experiment_id')}/restore")
+
+    def set_experiment_tag(self, experiment_id: str, key: str, value: str) -> None:
+        path = f"/experiments/{_segment(experiment_id, 'experiment_id')}/tags/{_segment(key, 'key')}"
+        self._call("PUT", path, json={"value": value})
+
+    # -- runs --------------------------------------------------------------------------------
+
+    def create_run(self, new: NewRun) -> Run:
+        if not new.experiment_id:
+            raise InvalidArgument("experiment_id: must not be empty", field="experiment_id")
+        body = NewRunRequest(
+            experiment_id=new.experiment_id,
+            run_name=new.run_name,
+            start_time=new.start_time,
+            user_id=new.user_id,
+            parent_run_id=new.parent_run_id,
+            source_type=new.source_type,
+            source_name=new.source_name,
+            git_commit=new.git_commit,
+            git_dirty=new.git_dirty,
+            description=new.description,
+            tags=dict(new.tags),
+        )
+        answer = self._call("POST", "/runs", json=body.model_dump(mode="json"))
+        return RunResponse.model_validate(answer).run.to_entity()
+
+    def get_run(self, run_id: str) -> Run:
+        answer = self._call("GET", f"/runs/{_segment(run_id, 'run_id')}")
+        return RunResponse.model_validate(answer).run.to_entity()
+
+    def update_run(
+        self,
+        run_id: str,
+        status: RunStatus | None = None,
+        end_time: int | None = None,
+        run_name: str | None = None,
+        description: str | None = None,
+    ) -> RunInfo:
+        body: dict[str, Any] = {}
+        if status is not None:
+            body["status"] = RunStatus.parse(status).value
+        if end_time is not None:
+            body["end_time"] = end_time
+        if run_name is not None:
+            body["run_name"] = run_name
+        if description is not None:
+            body["description"] = description
+        answer = self._call("PATCH", f"/runs/{_segment(run_id, 'run_id')}", json=body)
+        return RunInfoResponse.model_validate(answer).info.to_entity()
+
+    def delete_run(self, run_id: str) -> None:
+        self._call("DELETE", f"/runs/{_segment(run_id, 'run_id')}")
+
+    def restore_run(self, run_id: str) -> None:
+        self._call("POST", f"/runs/{_segment(run_id, 'run_id')}/restore")
+
+    def log_batch(self, run_id: str, batch: LogBatch) -> None:
+        """One request per batch; a batch over the server's metric limit is sent in chunks, each
+        with its own id derived from the batch id (params, tags and declarations go first)."""
+        path = f"/runs/{_segment(run_id, 'run_id')}/batches"
+        metrics = list(batch.metrics)
+        chunks = [metrics[i : i + MAX_BATCH_METRICS] for i in range(0, len(metrics), MAX_BATCH_METRICS)] or [
+            []
+        ]
+        for index, chunk in enumerate(chunks):
+            first = index == 0
+            batch_id = batch.batch_id
+            if batch_id is not None and index:
+                batch_id = f"{batch_id}:{index}"
+            body = LogBatchRequest(
+                metrics=[MetricPointSchema.of(m) for m in chunk],
+                params=[ParamSchema(key=p.key, value=p.value) for p in batch.params] if first else [],
+                tags=[TagSchema(key=t.key, value=t.value) for t in batch.tags] if first else [],
+                records=[
+                    RecordWriteSchema(
+                        key=r.key, kind=r.kind, payload=encode_payload(r.payload), timestamp=r.timestamp
+                    )
+                    for r in batch.records
+                ]
+                if first
+                else [],
+                declarations=[
+                    MetricDeclarationSchema(
+                        key=d.key, kind=d.kind, description=d.description, columns=list(d.columns)
+                    )
+                    for d in batch.declarations
+                ]
+                if first
+                else [],
+                batch_id=batch_id,
+                deleted_tags=list(batch.deleted_tags) if first else [],
+            )
+            self._call("POST", path, json=body.model_dump(mode="json"))
+
+    def search_runs(
+        self,
+        experiment_ids: Sequence[str],
+        filter_string: str | None = None,
+        view_type: ViewType = ViewType.ACTIVE_ONLY,
+        max_results: int = 1000,
+        order_by: Sequence[str] | None = None,
+        page_token: str | None = None,
+    ) -> RunPage:
+        body = SearchRunsRequest(
+            experiment_ids=list(experiment_ids),
+            filter=filter_string,
+            view=ViewType(view_type),
+            max_results=max_results,
+            order_by=list(order_by) if order_by is not None else None,
+            page_token=page_token,
+        )
+        answer = self._call("POST", "/runs/search", json=body.model_dump(mode="json"))
+        return SearchRunsResponse.model_validate(answer).to_entity()
+
+    # -- metrics -----------------------------------------------------------------------------
+
+    def get_metric_history(self, run_id: str, key: str) -> list[Metric]:
+        path = f"/runs/{_segment(run_id, 'run_id')}/metrics/{_segment(key, 'key')}/history"
+        answer = MetricHistoryResponse.model_validate(self._call("GET", path))
+        return [m.to_entity() for m in answer.metrics]
+
+    def get_metric_infos(self, run_id: str) -> list[MetricInfo]:
+        answer = MetricInfosResponse.model_validate(
+            self._call("GET", f"/runs/{_segment(run_id, 'run_id')}/metrics")
+        )
+        return [i.to_entity() for i in answer.metrics]
+
+    def get_metric_records(self, run_id: str, key: str) -> list[MetricRecord]:
+        path = f"/runs/{_segment(run_id, 'run_id')}/metrics/{_segment(key, 'key')}/records"
+        answer = MetricRecordsResponse.model_validate(self._call("GET", path))
+        return [r.to_entity() for r in answer.records]
