@@ -239,3 +239,31 @@ def test_non_finite_values_round_trip(http: httpx.Client, run_id: str) -> None:
         f"{API}/runs/{run_id}/batches", json={"metrics": [{"key": "z", "value": "-Infinity", "timestamp": 9}]}
     )
     assert http.get(f"{API}/runs/{run_id}").json()["run"]["data"]["metrics"]["z"] == "-Infinity"
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"metrics": [{"key": "../x", "value": 1.0, "timestamp": 0, "step": 0}]}, "metrics"),
+        ({"params": [{"key": "/abs", "value": "1"}]}, "params"),
+        ({"params": [{"key": "p", "value": "v" * 7000}]}, "params.p"),
+        ({"tags": [{"key": "", "value": "x"}]}, "tags"),
+    ],
+)
+def test_names_and_values_are_checked_at_the_api_edge(
+    http: httpx.Client, run_id: str, body: dict[str, object], field: str
+) -> None:
+    """A raw HTTP client meets the SDK's checks, and a refused batch writes nothing."""
+    batch = {"metrics": [{"key": "ok", "value": 1.0, "timestamp": 0, "step": 0}], **body}
+    error = _error(http.post(f"{API}/runs/{run_id}/batches", json=batch), 400, "INVALID_PARAMETER_VALUE")
+    assert error["field"] == field
+    assert http.get(f"{API}/runs/{run_id}/metrics").json()["metrics"] == []
+
+
+def test_path_like_experiment_and_run_names_are_refused(http: httpx.Client) -> None:
+    _error(http.post(f"{API}/experiments", json={"name": "../etc"}), 400, "INVALID_PARAMETER_VALUE")
+    _error(
+        http.post(f"{API}/runs", json={"experiment_id": "0", "run_name": "a/../../b"}),
+        400,
+        "INVALID_PARAMETER_VALUE",
+    )

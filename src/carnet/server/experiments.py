@@ -15,6 +15,7 @@ from carnet.schemas import (
     RenameExperimentRequest,
     SetTagRequest,
 )
+from carnet.server import checks
 from carnet.server.deps import StoreDep
 
 router = APIRouter(prefix="/experiments", tags=["experiments"])
@@ -22,6 +23,8 @@ router = APIRouter(prefix="/experiments", tags=["experiments"])
 
 @router.post("", status_code=201)
 def create_experiment(body: CreateExperimentRequest, store: StoreDep) -> CreateExperimentResponse:
+    checks.check_entity_name(body.name, "name")
+    checks.check_tags(body.tags or {})
     experiment_id = store.create_experiment(body.name, body.artifact_location, body.tags)
     return CreateExperimentResponse(experiment_id=experiment_id)
 
@@ -51,6 +54,7 @@ def get_experiment(experiment_id: str, store: StoreDep) -> ExperimentResponse:
 
 @router.patch("/{experiment_id}")
 def rename_experiment(experiment_id: str, body: RenameExperimentRequest, store: StoreDep) -> dict[str, str]:
+    checks.check_entity_name(body.name, "name")
     store.rename_experiment(experiment_id, body.name)
     return {}
 
@@ -69,5 +73,6 @@ def restore_experiment(experiment_id: str, store: StoreDep) -> dict[str, str]:
 
 @router.put("/{experiment_id}/tags/{key:path}")
 def set_experiment_tag(experiment_id: str, key: str, body: SetTagRequest, store: StoreDep) -> dict[str, str]:
+    checks.check_tags({key: body.value}, "key")
     store.set_experiment_tag(experiment_id, key, body.value)
     return {}

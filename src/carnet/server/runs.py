@@ -18,6 +18,7 @@ from carnet.schemas import (
     UpdateRunRequest,
     decode_payload,
 )
+from carnet.server import checks
 from carnet.server.deps import StoreDep
 from carnet.store.base import LogBatch, MetricDeclaration, NewRun, RecordWrite
 from carnet.validation import MAX_BATCH_METRICS, MAX_BATCH_PARAMS, MAX_BATCH_TAGS
@@ -27,6 +28,9 @@ router = APIRouter(prefix="/runs", tags=["runs"])
 
 @router.post("", status_code=201)
 def create_run(body: NewRunRequest, store: StoreDep) -> RunResponse:
+    checks.check_optional_name(body.run_name, "run_name")
+    checks.check_tags(body.tags or {})
+    checks.check_description(body.description)
     run = store.create_run(NewRun(**body.model_dump()))
     return RunResponse(run=RunSchema.of(run))
 
@@ -46,6 +50,9 @@ def get_run(run_id: str, store: StoreDep) -> RunResponse:
 
 @router.patch("/{run_id}")
 def update_run(run_id: str, body: UpdateRunRequest, store: StoreDep) -> RunInfoResponse:
+    checks.check_optional_name(body.run_name, "run_name")
+    if body.description is not None:
+        checks.check_description(body.description)
     status = RunStatus.parse(body.status) if body.status is not None else None
     info = store.update_run(run_id, status, body.end_time, body.run_name, body.description)
     return RunInfoResponse(info=RunInfoSchema.of(info))
@@ -74,6 +81,11 @@ def log_batch(run_id: str, body: LogBatchRequest, store: StoreDep) -> dict[str, 
             raise LimitExceeded(
                 f"{name}: {len(items)} in one batch; the limit is {limit} (send several batches)", field=name
             )
+    checks.check_metric_keys(m.key for m in body.metrics)
+    checks.check_metric_keys((r.key for r in body.records), "records")
+    checks.check_metric_keys((d.key for d in body.declarations), "declarations")
+    checks.check_params((p.key, p.value) for p in body.params)
+    checks.check_tags({t.key: t.value for t in body.tags})
     batch = LogBatch(
         metrics=[m.to_entity() for m in body.metrics],
         params=[Param(p.key, p.value) for p in body.params],
