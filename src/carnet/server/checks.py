@@ -33,7 +33,8 @@ def check_metric_keys(keys: Iterable[str], field: str = "metrics") -> None:
 
 
 def check_optional_name(name: str | None, field: str) -> None:
-    if name is not None:
+    """A run name may be left out (None or empty: the store generates one), else it is checked."""
+    if name:
         check_entity_name(name, field)
 
 
