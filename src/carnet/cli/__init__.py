@@ -15,6 +15,7 @@ from typer.core import TyperGroup
 from carnet.cli import db, experiments, output, runs
 from carnet.cli.common import CliState
 from carnet.cli.server import server
+from carnet.cli.sync import sync
 from carnet.config import ENV_TRACKING_URI
 from carnet.exceptions import CarnetError, InvalidFilter, NotFound, SchemaOutOfDate
 
@@ -67,6 +68,7 @@ app.add_typer(experiments.app, name="experiments")
 app.add_typer(runs.app, name="runs")
 app.add_typer(db.app, name="db")
 app.command(name="server")(server)
+app.command(name="sync")(sync)
 
 
 def _print_version(value: bool) -> None:

@@ -6,6 +6,10 @@ once a buffer holds ``FLUSH_ITEMS`` entries. ``flush()``, ``complete()`` and int
 flush too. Each flush is one :class:`LogBatch` with its own batch id, so a retried flush is stored
 once. A flush that fails with a transient store error keeps its items and is retried; any other
 error is raised to the caller at the next ``flush()`` (and never silently dropped).
+
+With a remote store (a carnet server), a batch the server cannot take after the client's retries
+goes to the local spool (:mod:`carnet.sdk.spool`) instead, and so do the run's later batches until
+a flush finds the server again and uploads the spooled ones first, in order.
 """
 
 from __future__ import annotations
@@ -17,12 +21,14 @@ import threading
 import time
 import traceback
 import weakref
+from dataclasses import replace
 from typing import Any
 
-from carnet.entities import Metric, MetricKind, Param, RunTag
+from carnet.entities import Metric, MetricKind, Param, RunInfo, RunStatus, RunTag
 from carnet.exceptions import CarnetError, StoreError
+from carnet.sdk.spool import spool_for
 from carnet.store.base import LogBatch, MetricDeclaration, RecordWrite, TrackingStore
-from carnet.utils import new_batch_id
+from carnet.utils import new_batch_id, now_ms
 
 FLUSH_INTERVAL = 1.0
 FLUSH_ITEMS = 10_000
@@ -46,6 +52,9 @@ class RunBuffer:
         self._declarations: list[MetricDeclaration] = []
         self._retry: LogBatch | None = None
         self._error: CarnetError | None = None
+        self._spool = spool_for(store)
+        # Whether this run has records in the spool: its later batches go there too, in order.
+        self._spooling = self._spool is not None and bool(self._spool.records(run_id))
         _flusher.register(self)
 
     def __len__(self) -> int:
@@ -115,12 +124,15 @@ class RunBuffer:
     def flush(self, *, raise_errors: bool = True) -> None:
         """Write everything buffered so far; raise a deferred error from an earlier background flush."""
         with self._flush_lock:
-            if self._retry is not None:
-                batch, self._retry = self._retry, None
-                self._write(batch)
-            batch = self._take()
-            if batch:
-                self._write(batch)
+            if self._spooling:
+                self._flush_spooled()
+            else:
+                if self._retry is not None:
+                    batch, self._retry = self._retry, None
+                    self._write(batch)
+                batch = self._take()
+                if batch:
+                    self._write(batch)
         if raise_errors and self._error is not None:
             error, self._error = self._error, None
             raise error
@@ -129,10 +141,44 @@ class RunBuffer:
         try:
             self.store.log_batch(self.run_id, batch)
         except StoreError:
+            if self._spool is not None:  # the server stays unreachable: keep the batch on disk
+                self._spool.append_batch(self.run_id, batch)
+                self._spooling = True
+                return
             self._retry = batch  # same batch id: a resend is stored once
             raise
         except CarnetError as exc:
             self._error = exc
+
+    def _flush_spooled(self) -> None:
+        """Append what is buffered to the spool, then try to upload the run's spooled records."""
+        assert self._spool is not None
+        batch = self._take()
+        if batch:
+            self._spool.append_batch(self.run_id, batch)
+        try:
+            result = self._spool.drain(self.store, self.run_id)
+        except StoreError:
+            return  # still unreachable: everything stays spooled, in order
+        self._spooling = False
+        if result.refused and self._error is None:
+            self._error = result.refused[0]
+
+    def end_status(self, status: RunStatus, info: RunInfo) -> RunInfo | None:
+        """For a remote run whose end cannot reach the server: spool the final status (applied
+        after the spooled batches) and return the run info as it will be; ``None`` when the
+        status should be written directly."""
+        if self._spool is None:
+            return None
+        if not self._spooling:
+            try:
+                return self.store.update_run(self.run_id, status=status)
+            except StoreError:
+                pass
+        end_time = now_ms()
+        self._spool.append_status(self.run_id, status, end_time)
+        self._spooling = True
+        return replace(info, status=status, end_time=end_time)
 
     def background_flush(self) -> None:
         with contextlib.suppress(StoreError):  # kept in self._retry; the next flush tries again
@@ -183,7 +229,7 @@ class _Flusher:
         with self._lock:
             buffers = list(self._buffers)
         for buffer in buffers:
-            if len(buffer) or buffer._retry is not None:
+            if len(buffer) or buffer._retry is not None or buffer._spooling:
                 buffer.background_flush()
 
 

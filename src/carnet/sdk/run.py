@@ -470,6 +470,7 @@ class Run:
         from carnet.sdk import fluent
 
         deferred: CarnetError | None = None
+        buffer = self._buffer
         try:
             if self._buffer is not None:
                 try:
@@ -483,7 +484,9 @@ class Run:
             if isinstance(deferred, RunNotActive):  # ended elsewhere (or deleted): keep that status
                 self._info = self._store.get_run(self.id).info
                 raise deferred
-            self._info = self._store.update_run(self.id, status=status)
+            # A remote run whose server stays unreachable spools its status after its batches.
+            ended = buffer.end_status(status, self._info) if buffer is not None else None
+            self._info = ended if ended is not None else self._store.update_run(self.id, status=status)
             if deferred is not None:
                 raise deferred
         finally:

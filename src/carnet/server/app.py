@@ -6,6 +6,7 @@ import json
 import os
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as _dist_version
+from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.responses import PlainTextResponse
@@ -13,6 +14,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from carnet.schemas import API_PREFIX
 from carnet.server import experiments, metrics, runs
+from carnet.server import mlflow as mlflow_api
 from carnet.server.errors import PayloadTooLarge, install_error_handlers
 from carnet.store.base import TrackingStore
 
@@ -32,12 +34,13 @@ def carnet_version() -> str:
 class BodySizeLimit:
     """Answer 413 to a request whose body is over ``max_bytes`` (declared or streamed)."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, exempt: tuple[str, ...] = ()) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.exempt = exempt  # path prefixes with their own handling (artifact uploads stream to disk)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or str(scope.get("path", "")).startswith(self.exempt):
             await self.app(scope, receive, send)
             return
         for name, value in scope.get("headers", ()):
@@ -95,9 +98,17 @@ class BodySizeLimit:
 
 
 def create_app(
-    store: TrackingStore, *, version: str | None = None, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    store: TrackingStore,
+    *,
+    version: str | None = None,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    artifact_root: str | os.PathLike[str] | None = None,
 ) -> FastAPI:
-    """A carnet server app over ``store`` (kept in ``app.state.store``)."""
+    """A carnet server app over ``store`` (kept in ``app.state.store``).
+
+    ``artifact_root`` is the folder the MLflow artifact proxy serves; by default the store's own
+    ``artifact_root`` when it has one (the SQL store), else the proxy is off.
+    """
     version = version or carnet_version()
     app = FastAPI(
         title="carnet tracking server",
@@ -112,6 +123,22 @@ def create_app(
     app.include_router(experiments.router, prefix=API_PREFIX)
     app.include_router(runs.router, prefix=API_PREFIX)
     app.include_router(metrics.router, prefix=API_PREFIX)
+    root = artifact_root if artifact_root is not None else getattr(store, "artifact_root", None)
+    app.state.artifact_root = Path(root).resolve() if root else None
+    tracking = mlflow_api.tracking_router()
+    for prefix in mlflow_api.MLFLOW_PREFIXES:
+        app.include_router(tracking, prefix=prefix)
+    for prefix in mlflow_api.ARTIFACT_PREFIXES:
+        app.include_router(mlflow_api.artifact_router, prefix=prefix)
+
+    @app.get("/api/3.0/mlflow/server-info", include_in_schema=False)
+    def server_info() -> dict[str, object]:
+        return {
+            "store_type": "SqlStore",
+            "workspaces_enabled": False,
+            "multipart_uploads_enabled": False,
+            "multipart_downloads_enabled": False,
+        }
 
     @app.get("/health", response_class=PlainTextResponse, include_in_schema=False)
     def health() -> str:
@@ -121,7 +148,7 @@ def create_app(
     def get_version() -> str:
         return version
 
-    app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
+    app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes, exempt=mlflow_api.ARTIFACT_PREFIXES)
     return app
 
 
@@ -142,4 +169,4 @@ def app_from_env() -> FastAPI:
             "use sqlite:///file.db, postgresql://... or a folder",
             field="backend_store_uri",
         )
-    return create_app(tracking_store(location))
+    return create_app(tracking_store(location), artifact_root=location.artifact_root)

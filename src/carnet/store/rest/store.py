@@ -11,10 +11,12 @@ from carnet.entities import (
     Metric,
     MetricInfo,
     MetricRecord,
+    Param,
     Run,
     RunInfo,
     RunPage,
     RunStatus,
+    RunTag,
     ViewType,
 )
 from carnet.exceptions import InvalidArgument
@@ -37,9 +39,10 @@ from carnet.schemas import (
     SearchRunsRequest,
     SearchRunsResponse,
     TagSchema,
+    decode_payload,
     encode_payload,
 )
-from carnet.store.base import LogBatch, NewRun, TrackingStore
+from carnet.store.base import LogBatch, MetricDeclaration, NewRun, RecordWrite, TrackingStore
 from carnet.store.rest.client import RestClient
 from carnet.validation import MAX_BATCH_METRICS
 
@@ -49,6 +52,46 @@ def _segment(value: str, field: str) -> str:
     if not isinstance(value, str) or not value:
         raise InvalidArgument(f"{field}: must not be empty", field=field)
     return quote(value, safe="")
+
+
+def batch_to_wire(batch: LogBatch) -> dict[str, Any]:
+    """A whole batch in the wire schema (a JSON-ready dict; NaN and infinities as strings)."""
+    body = LogBatchRequest(
+        metrics=[MetricPointSchema.of(m) for m in batch.metrics],
+        params=[ParamSchema(key=p.key, value=p.value) for p in batch.params],
+        tags=[TagSchema(key=t.key, value=t.value) for t in batch.tags],
+        records=[
+            RecordWriteSchema(
+                key=r.key, kind=r.kind, payload=encode_payload(r.payload), timestamp=r.timestamp
+            )
+            for r in batch.records
+        ],
+        declarations=[
+            MetricDeclarationSchema(
+                key=d.key, kind=d.kind, description=d.description, columns=list(d.columns)
+            )
+            for d in batch.declarations
+        ],
+        batch_id=batch.batch_id,
+        deleted_tags=list(batch.deleted_tags),
+    )
+    return body.model_dump(mode="json")
+
+
+def batch_from_wire(data: Any) -> LogBatch:
+    """The inverse of :func:`batch_to_wire`."""
+    body = LogBatchRequest.model_validate(data)
+    return LogBatch(
+        metrics=[m.to_entity() for m in body.metrics],
+        params=[Param(p.key, p.value) for p in body.params],
+        tags=[RunTag(t.key, t.value) for t in body.tags],
+        records=[RecordWrite(r.key, r.kind, decode_payload(r.payload), r.timestamp) for r in body.records],
+        declarations=[
+            MetricDeclaration(d.key, d.kind, d.description, tuple(d.columns)) for d in body.declarations
+        ],
+        batch_id=body.batch_id,
+        deleted_tags=tuple(body.deleted_tags),
+    )
 
 
 class RestTrackingStore(TrackingStore):
