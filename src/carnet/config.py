@@ -136,7 +136,13 @@ def _absolute_root(root: str) -> str:
     parsed = urlparse(root)
     if parsed.scheme in ("", "file"):
         return str(Path(parsed.path if parsed.scheme == "file" else root).expanduser().resolve())
+    if parsed.scheme == "s3":
+        if not parsed.netloc:
+            raise InvalidArgument(
+                f"artifact_root: {root!r} names no bucket; use e.g. s3://bucket/prefix", field="artifact_root"
+            )
+        return root.rstrip("/")
     raise InvalidArgument(
-        f"artifact_root: {root!r}: only local folders are supported as artifact roots in this version",
+        f"artifact_root: {root!r}: only local folders and s3://bucket/prefix are supported as artifact roots",
         field="artifact_root",
     )

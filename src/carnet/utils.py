@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import time
 import uuid
+from pathlib import Path
 
 _ADJECTIVES = (
     "amber", "bold", "brisk", "calm", "clever", "crisp", "eager", "fleet", "gentle", "keen",
@@ -33,3 +34,11 @@ def generate_run_name() -> str:
     """A readable default run name such as ``keen-otter-42``."""
     rng = random.SystemRandom()
     return f"{rng.choice(_ADJECTIVES)}-{rng.choice(_NOUNS)}-{rng.randint(1, 999)}"
+
+
+def join_uri(root: str, *parts: str) -> str:
+    """``root`` joined with ``parts``: a ``scheme://`` URI (e.g. ``s3://bucket/prefix``) with '/',
+    anything else (a local folder) as a filesystem path, exactly as ``Path(root) / ...``."""
+    if "://" in root and not root.startswith("file://"):
+        return "/".join([root.rstrip("/"), *(part.strip("/") for part in parts)])
+    return str(Path(root).joinpath(*parts))

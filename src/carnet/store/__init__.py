@@ -34,7 +34,11 @@ def tracking_store(location: Location) -> TrackingStore:
 
 
 def artifact_repository(artifact_uri: str) -> ArtifactRepository:
-    """The artifact repository for a run's ``artifact_uri`` (a local folder today)."""
+    """The artifact repository for a run's ``artifact_uri``: S3 for ``s3://``, else a local folder."""
+    if artifact_uri.startswith("s3://"):
+        from carnet.store.artifacts.s3 import S3ArtifactRepository
+
+        return S3ArtifactRepository(artifact_uri)
     from carnet.store.artifacts.local import LocalArtifactRepository
 
     return LocalArtifactRepository(artifact_uri)

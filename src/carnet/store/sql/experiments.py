@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from carnet.entities import Experiment, LifecycleStage, ViewType
 from carnet.exceptions import AlreadyExists, InvalidArgument, NotFound
 from carnet.store.sql.models import ExperimentRow, ExperimentTagRow, RunRow
-from carnet.utils import now_ms
+from carnet.utils import join_uri, now_ms
 
 DEFAULT_EXPERIMENT_NAME = "Default"
 DEFAULT_EXPERIMENT_ID = 0
@@ -85,7 +83,7 @@ def create(
     session.add(row)
     session.flush()
     if not artifact_location:
-        row.artifact_location = str(Path(artifact_root) / str(row.experiment_id))
+        row.artifact_location = join_uri(artifact_root, str(row.experiment_id))
     for key, value in tags.items():
         session.add(ExperimentTagRow(experiment_id=row.experiment_id, key=key, value=value))
     return row.experiment_id

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from pathlib import Path
 from typing import TypeVar
 
 from sqlalchemy import select
@@ -14,7 +13,7 @@ from carnet.exceptions import InvalidState, NotFound, RunNotActive
 from carnet.store.base import NewRun
 from carnet.store.sql import experiments
 from carnet.store.sql.models import MetricSeriesRow, ParamRow, RunRow, TagRow
-from carnet.utils import generate_run_name, new_run_id, now_ms
+from carnet.utils import generate_run_name, join_uri, new_run_id, now_ms
 
 _NAN = float("nan")
 T = TypeVar("T")
@@ -68,7 +67,7 @@ def create(session: Session, new: NewRun) -> RunRow:
         start_time=new.start_time if new.start_time is not None else now_ms(),
         end_time=None,
         lifecycle_stage=LifecycleStage.ACTIVE.value,
-        artifact_uri=str(Path(experiment.artifact_location) / run_id / "artifacts"),
+        artifact_uri=join_uri(experiment.artifact_location, run_id, "artifacts"),
         user_id=new.user_id,
         parent_run_id=new.parent_run_id,
         source_type=new.source_type,
