@@ -115,26 +115,10 @@ class ExperimentSchema(_Response):
 
     @classmethod
     def of(cls, e: Experiment) -> ExperimentSchema:
-        return cls(
-            experiment_id=e.experiment_id,
-            name=e.name,
-            artifact_location=e.artifact_location,
-            lifecycle_stage=e.lifecycle_stage,
-            creation_time=e.creation_time,
-            last_update_time=e.last_update_time,
-            tags=dict(e.tags),
-        )
+        return cls.model_validate(e, from_attributes=True)
 
     def to_entity(self) -> Experiment:
-        return Experiment(
-            experiment_id=self.experiment_id,
-            name=self.name,
-            artifact_location=self.artifact_location,
-            lifecycle_stage=self.lifecycle_stage,
-            creation_time=self.creation_time,
-            last_update_time=self.last_update_time,
-            tags=dict(self.tags),
-        )
+        return Experiment(**dict(self))
 
 
 class CreateExperimentRequest(_Model):
@@ -185,42 +169,10 @@ class RunInfoSchema(_Response):
 
     @classmethod
     def of(cls, i: RunInfo) -> RunInfoSchema:
-        return cls(
-            run_id=i.run_id,
-            experiment_id=i.experiment_id,
-            run_name=i.run_name,
-            status=i.status,
-            start_time=i.start_time,
-            end_time=i.end_time,
-            artifact_uri=i.artifact_uri,
-            lifecycle_stage=i.lifecycle_stage,
-            user_id=i.user_id,
-            parent_run_id=i.parent_run_id,
-            source_type=i.source_type,
-            source_name=i.source_name,
-            git_commit=i.git_commit,
-            git_dirty=i.git_dirty,
-            description=i.description,
-        )
+        return cls.model_validate(i, from_attributes=True)
 
     def to_entity(self) -> RunInfo:
-        return RunInfo(
-            run_id=self.run_id,
-            experiment_id=self.experiment_id,
-            run_name=self.run_name,
-            status=self.status,
-            start_time=self.start_time,
-            end_time=self.end_time,
-            artifact_uri=self.artifact_uri,
-            lifecycle_stage=self.lifecycle_stage,
-            user_id=self.user_id,
-            parent_run_id=self.parent_run_id,
-            source_type=self.source_type,
-            source_name=self.source_name,
-            git_commit=self.git_commit,
-            git_dirty=self.git_dirty,
-            description=self.description,
-        )
+        return RunInfo(**dict(self))
 
 
 class RunDataSchema(_Response):
@@ -369,26 +321,10 @@ class MetricInfoSchema(_Response):
 
     @classmethod
     def of(cls, i: MetricInfo) -> MetricInfoSchema:
-        return cls(
-            name=i.name,
-            kind=i.kind,
-            description=i.description,
-            count=i.count,
-            last_value=i.last_value,
-            last_step=i.last_step,
-            last_timestamp=i.last_timestamp,
-        )
+        return cls.model_validate(i, from_attributes=True)
 
     def to_entity(self) -> MetricInfo:
-        return MetricInfo(
-            name=self.name,
-            kind=self.kind,
-            description=self.description,
-            count=self.count,
-            last_value=self.last_value,
-            last_step=self.last_step,
-            last_timestamp=self.last_timestamp,
-        )
+        return MetricInfo(**dict(self))
 
 
 class MetricInfosResponse(_Response):
