@@ -26,7 +26,7 @@ TABLES = {
     "params",
     "tags",
     "metric_series",
-    "metric_points",
+    "metric_chunks",
     "metric_records",
     "write_batches",
 }
@@ -77,7 +77,7 @@ def _schema_differences(engine: Engine) -> list[object]:
 
 
 def test_head_revision_is_the_newest_script() -> None:
-    assert sql_engine.head_revision() == "0001"
+    assert sql_engine.head_revision() == "0002"
 
 
 def test_new_sqlite_file_is_created_at_head(sqlite_uri: str, tmp_path: Path) -> None:
@@ -208,3 +208,54 @@ def test_upgrade_on_an_empty_sqlite_file(tmp_path: Path, engines: list[Engine]) 
     sql_engine.upgrade(raw)
     assert sql_engine.current_revision(raw) == sql_engine.head_revision()
     assert set(inspect(raw).get_table_names()) == TABLES
+
+
+def test_points_move_into_chunks_on_upgrade_from_0001(
+    store_uri: str, tmp_path: Path, engines: list[Engine]
+) -> None:
+    """A database written by revision 0001 (a row per point, NaN as NULL) keeps every point, in
+    step order with logging order among equal steps, NaN and infinities included."""
+    url = _database_url(store_uri, tmp_path)
+    (tmp_path / "store").mkdir(exist_ok=True)
+    raw = create_engine(url)
+    engines.append(raw)
+    sql_engine.upgrade(raw, "0001")
+    with raw.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO experiments (experiment_id, name, artifact_location, lifecycle_stage, creation_time, last_update_time) VALUES (1, 'old', '/tmp/a', 'active', 0, 0)"
+            )
+        )
+    points = [(3, 30, 0.3), (1, 10, None), (2, 20, float("inf")), (1, 11, -1.5)]
+    with raw.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO runs (run_id, experiment_id, run_name, user_id, status, start_time, "
+                "lifecycle_stage, artifact_uri, source_type, source_name, description) VALUES "
+                "('r0', 1, 'old-run', '', 'Running', 0, 'active', '/tmp/a/r0', '', '', '')"
+            )
+        )
+        run_key = conn.execute(text("SELECT run_key FROM runs WHERE run_id = 'r0'")).scalar_one()
+        conn.execute(
+            text(
+                "INSERT INTO metric_series (run_key, name, kind, description, count) VALUES (:r, 'loss', 'series', '', 4)"
+            ),
+            {"r": run_key},
+        )
+        series_id = conn.execute(text("SELECT series_id FROM metric_series")).scalar_one()
+        for step, timestamp, value in points:
+            conn.execute(
+                text(
+                    "INSERT INTO metric_points (series_id, step, timestamp, value) VALUES (:s, :st, :t, :v)"
+                ),
+                {"s": series_id, "st": step, "t": timestamp, "v": value},
+            )
+    sql_engine.upgrade(raw)
+    assert sql_engine.current_revision(raw) == sql_engine.head_revision()
+    assert _schema_differences(raw) == []
+    sql_engine.dispose_engines()
+    history = SqlTrackingStore(url, str(tmp_path / "artifacts")).get_metric_history("r0", "loss")
+    assert [(m.step, m.timestamp) for m in history] == [(1, 10), (1, 11), (2, 20), (3, 30)]
+    values = [m.value for m in history]
+    assert values[0] != values[0]  # NaN (stored as NULL by 0001)
+    assert values[1:] == [-1.5, float("inf"), 0.3]

@@ -5,12 +5,15 @@ from __future__ import annotations
 import math
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
+import numpy as np
+import pydantic_core
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, model_validator
 
 from carnet.entities import (
     Experiment,
     LifecycleStage,
     Metric,
+    MetricColumns,
     MetricInfo,
     MetricKind,
     MetricRecord,
@@ -235,11 +238,15 @@ class UpdateRunRequest(_Model):
 # -- logging -----------------------------------------------------------------------------------
 
 
+# Steps and timestamps are stored as 64-bit integers: anything larger is refused at the edge.
+Int64 = Annotated[int, Field(ge=-(2**63), le=2**63 - 1)]
+
+
 class MetricPointSchema(_Model):
     key: str
     value: WireFloat
-    timestamp: int
-    step: int = 0
+    timestamp: Int64
+    step: Int64 = 0
 
     @classmethod
     def of(cls, m: Metric) -> MetricPointSchema:
@@ -273,8 +280,37 @@ class MetricDeclarationSchema(_Model):
     columns: list[str] = Field(default_factory=list)
 
 
+class SeriesPointsSchema(_Model):
+    """Points of one numeric metric as aligned arrays: the compact form of ``metrics``, which the
+    REST store sends (a few numbers per point instead of an object). ``values`` may hold the strings
+    ``"NaN"``, ``"Infinity"`` and ``"-Infinity"``."""
+
+    key: str
+    steps: list[Int64]
+    timestamps: list[Int64]
+    values: list[float]
+
+    @model_validator(mode="after")
+    def _aligned(self) -> SeriesPointsSchema:
+        if not len(self.steps) == len(self.timestamps) == len(self.values):
+            raise ValueError(
+                f"steps, timestamps and values must have the same length "
+                f"(got {len(self.steps)}, {len(self.timestamps)} and {len(self.values)})"
+            )
+        return self
+
+    def to_entity(self) -> MetricColumns:
+        return MetricColumns(
+            self.key,
+            np.array(self.steps, dtype=np.int64),
+            np.array(self.timestamps, dtype=np.int64),
+            np.array(self.values, dtype=np.float64),
+        )
+
+
 class LogBatchRequest(_Model):
     metrics: list[MetricPointSchema] = Field(default_factory=list)
+    series: list[SeriesPointsSchema] = Field(default_factory=list)
     params: list[ParamSchema] = Field(default_factory=list)
     tags: list[TagSchema] = Field(default_factory=list)
     records: list[RecordWriteSchema] = Field(default_factory=list)
@@ -333,6 +369,33 @@ class MetricInfosResponse(_Response):
 
 class MetricHistoryResponse(_Response):
     metrics: list[MetricPointSchema]
+
+
+class MetricColumnsResponse(_Response):
+    """A history as aligned arrays (``?layout=columns``), ordered by step then logging order."""
+
+    key: str
+    steps: list[int]
+    timestamps: list[int]
+    values: list[float]
+
+    @classmethod
+    def encode(cls, columns: MetricColumns) -> bytes:
+        """The JSON body, written without building a model: numbers straight from the arrays."""
+        return pydantic_core.to_json(
+            {
+                "key": columns.key,
+                "steps": columns.steps.tolist(),
+                "timestamps": columns.timestamps.tolist(),
+                "values": columns.values.tolist(),
+            },
+            inf_nan_mode="strings",
+        )
+
+    def to_entity(self) -> MetricColumns:
+        return SeriesPointsSchema.model_construct(
+            key=self.key, steps=self.steps, timestamps=self.timestamps, values=self.values
+        ).to_entity()
 
 
 class MetricRecordSchema(_Response):

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Response
 
 from carnet.schemas import (
+    MetricColumnsResponse,
     MetricHistoryResponse,
     MetricInfoSchema,
     MetricInfosResponse,
@@ -22,11 +25,25 @@ def get_metric_infos(run_id: str, store: StoreDep) -> MetricInfosResponse:
     return MetricInfosResponse(metrics=[MetricInfoSchema.of(i) for i in store.get_metric_infos(run_id)])
 
 
-@router.get("/{key:path}/history")
-def get_metric_history(run_id: str, key: str, store: StoreDep) -> MetricHistoryResponse:
-    return MetricHistoryResponse(
-        metrics=[MetricPointSchema.of(m) for m in store.get_metric_history(run_id, key)]
-    )
+@router.get(
+    "/{key:path}/history",
+    response_model=MetricHistoryResponse | MetricColumnsResponse,
+    responses={200: {"description": "the points, as objects or (``layout=columns``) as arrays"}},
+)
+def get_metric_history(
+    run_id: str,
+    key: str,
+    store: StoreDep,
+    layout: Annotated[
+        Literal["points", "columns"],
+        Query(description="``points``: a list of objects; ``columns``: aligned arrays, for long series"),
+    ] = "points",
+) -> Response:
+    columns = store.get_metric_columns(run_id, key)
+    if layout == "columns":
+        return Response(MetricColumnsResponse.encode(columns), media_type="application/json")
+    body = MetricHistoryResponse(metrics=[MetricPointSchema.of(m) for m in columns.to_metrics()])
+    return Response(body.model_dump_json(), media_type="application/json")
 
 
 @router.get("/{key:path}/records")

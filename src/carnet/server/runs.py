@@ -72,8 +72,13 @@ def restore_run(run_id: str, store: StoreDep) -> dict[str, str]:
 
 @router.post("/{run_id}/batches")
 def log_batch(run_id: str, body: LogBatchRequest, store: StoreDep) -> dict[str, str]:
+    points = len(body.metrics) + sum(len(s.steps) for s in body.series)
+    if points > MAX_BATCH_METRICS:
+        raise LimitExceeded(
+            f"metrics: {points} points in one batch; the limit is {MAX_BATCH_METRICS} (send several batches)",
+            field="metrics",
+        )
     for name, items, limit in (
-        ("metrics", body.metrics, MAX_BATCH_METRICS),
         ("params", body.params, MAX_BATCH_PARAMS),
         ("tags", body.tags, MAX_BATCH_TAGS),
     ):
@@ -82,12 +87,14 @@ def log_batch(run_id: str, body: LogBatchRequest, store: StoreDep) -> dict[str, 
                 f"{name}: {len(items)} in one batch; the limit is {limit} (send several batches)", field=name
             )
     checks.check_metric_keys(m.key for m in body.metrics)
+    checks.check_metric_keys((s.key for s in body.series), "series")
     checks.check_metric_keys((r.key for r in body.records), "records")
     checks.check_metric_keys((d.key for d in body.declarations), "declarations")
     checks.check_params((p.key, p.value) for p in body.params)
     checks.check_tags({t.key: t.value for t in body.tags})
     batch = LogBatch(
         metrics=[m.to_entity() for m in body.metrics],
+        series=[s.to_entity() for s in body.series],
         params=[Param(p.key, p.value) for p in body.params],
         tags=[RunTag(t.key, t.value) for t in body.tags],
         records=[RecordWrite(r.key, r.kind, decode_payload(r.payload), r.timestamp) for r in body.records],

@@ -22,6 +22,7 @@ from typing import Any
 from carnet.entities import (
     Experiment,
     Metric,
+    MetricColumns,
     MetricInfo,
     MetricKind,
     MetricRecord,
@@ -63,6 +64,8 @@ class LogBatch:
     """
 
     metrics: Sequence[Metric] = ()
+    # Numeric points already as arrays (what the REST API receives): no per-point objects.
+    series: Sequence[MetricColumns] = ()
     params: Sequence[Param] = ()
     tags: Sequence[RunTag] = ()
     records: Sequence[RecordWrite] = ()
@@ -72,7 +75,13 @@ class LogBatch:
 
     def __bool__(self) -> bool:
         return bool(
-            self.metrics or self.params or self.tags or self.records or self.declarations or self.deleted_tags
+            self.metrics
+            or self.series
+            or self.params
+            or self.tags
+            or self.records
+            or self.declarations
+            or self.deleted_tags
         )
 
 
@@ -186,6 +195,10 @@ class TrackingStore(abc.ABC):
     @abc.abstractmethod
     def get_metric_history(self, run_id: str, key: str) -> list[Metric]:
         """Every point of a numeric metric in logging order (empty for an unknown key)."""
+
+    def get_metric_columns(self, run_id: str, key: str) -> MetricColumns:
+        """The same points as :meth:`get_metric_history`, as arrays: the way to read long series."""
+        return MetricColumns.of(key, self.get_metric_history(run_id, key))
 
     @abc.abstractmethod
     def get_metric_infos(self, run_id: str) -> list[MetricInfo]:

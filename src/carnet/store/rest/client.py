@@ -13,10 +13,12 @@ import time
 from typing import Any
 
 import httpx
+import pydantic_core
 
 from carnet.exceptions import CarnetError, InvalidArgument, StoreError, error_from_dict
 
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
+_JSON_HEADERS = {"content-type": "application/json"}
 
 
 class RestClient:
@@ -48,13 +50,23 @@ class RestClient:
         self._http.close()
 
     def request(
-        self, method: str, path: str, *, json: Any = None, params: dict[str, Any] | None = None
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: dict[str, Any] | None = None,
+        raw: bool = False,
     ) -> Any:
-        """Send one request; return the decoded JSON body or raise the ``CarnetError`` it names."""
+        """Send one request; return the decoded JSON body (its bytes when ``raw``) or raise the
+        ``CarnetError`` it names."""
+        # pydantic-core's encoder: several times faster than the standard library's on big batches.
+        content = None if json is None else pydantic_core.to_json(json, inf_nan_mode="strings")
+        headers = None if json is None else _JSON_HEADERS
         attempt = 0
         while True:
             try:
-                response = self._http.request(method, path, json=json, params=params)
+                response = self._http.request(method, path, content=content, params=params, headers=headers)
             except (httpx.TransportError, httpx.TimeoutException) as exc:
                 if attempt >= self.max_retries:
                     raise StoreError(
@@ -62,15 +74,20 @@ class RestClient:
                     ) from exc
             else:
                 if response.status_code not in RETRY_STATUSES or attempt >= self.max_retries:
-                    return self._decode(response)
+                    return self._decode(response, raw)
             time.sleep(min(self.max_backoff, self.backoff * 2**attempt) * (0.5 + random.random() / 2))
             attempt += 1
 
-    def _decode(self, response: httpx.Response) -> Any:
+    def _decode(self, response: httpx.Response, raw: bool = False) -> Any:
         if response.is_success:
+            if raw:
+                return response.content
             if not response.content:
                 return {}
-            return response.json()
+            try:
+                return pydantic_core.from_json(response.content)
+            except ValueError as exc:
+                raise StoreError(f"the carnet server sent a malformed answer: {exc}") from None
         raise self._error(response)
 
     def _error(self, response: httpx.Response) -> CarnetError:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
@@ -9,6 +10,7 @@ from urllib.parse import quote
 from carnet.entities import (
     Experiment,
     Metric,
+    MetricColumns,
     MetricInfo,
     MetricRecord,
     Param,
@@ -26,10 +28,9 @@ from carnet.schemas import (
     ExperimentResponse,
     ExperimentsResponse,
     LogBatchRequest,
+    MetricColumnsResponse,
     MetricDeclarationSchema,
-    MetricHistoryResponse,
     MetricInfosResponse,
-    MetricPointSchema,
     MetricRecordsResponse,
     NewRunRequest,
     ParamSchema,
@@ -40,6 +41,7 @@ from carnet.schemas import (
     SearchRunsResponse,
     TagSchema,
     decode_payload,
+    encode_float,
     encode_payload,
 )
 from carnet.store.base import LogBatch, MetricDeclaration, NewRun, RecordWrite, TrackingStore
@@ -54,35 +56,74 @@ def _segment(value: str, field: str) -> str:
     return quote(value, safe="")
 
 
-def batch_to_wire(batch: LogBatch) -> dict[str, Any]:
-    """A whole batch in the wire schema (a JSON-ready dict; NaN and infinities as strings)."""
-    body = LogBatchRequest(
-        metrics=[MetricPointSchema.of(m) for m in batch.metrics],
-        params=[ParamSchema(key=p.key, value=p.value) for p in batch.params],
-        tags=[TagSchema(key=t.key, value=t.value) for t in batch.tags],
-        records=[
-            RecordWriteSchema(
-                key=r.key, kind=r.kind, payload=encode_payload(r.payload), timestamp=r.timestamp
-            )
-            for r in batch.records
-        ],
-        declarations=[
-            MetricDeclarationSchema(
-                key=d.key, kind=d.kind, description=d.description, columns=list(d.columns)
-            )
-            for d in batch.declarations
-        ],
-        batch_id=batch.batch_id,
-        deleted_tags=list(batch.deleted_tags),
-    )
-    return body.model_dump(mode="json")
+def series_to_wire(metrics: Sequence[Metric], *, strings_for_non_finite: bool = True) -> list[dict[str, Any]]:
+    """Points grouped by metric as aligned arrays (the ``series`` of a batch), in logging order.
+
+    Non-finite values become "NaN"/"Infinity"/"-Infinity" unless the encoder does that itself
+    (``strings_for_non_finite=False`` when the body goes through pydantic-core's JSON encoder).
+    """
+    grouped: dict[str, tuple[list[int], list[int], list[float | str]]] = {}
+    for key, value, timestamp, step in metrics:
+        columns = grouped.get(key)
+        if columns is None:
+            columns = grouped[key] = ([], [], [])
+        columns[0].append(step)
+        columns[1].append(timestamp)
+        columns[2].append(value)
+    out = []
+    for key, (steps, timestamps, values) in grouped.items():
+        if strings_for_non_finite and not all(map(math.isfinite, values)):  # type: ignore[arg-type]
+            values = [encode_float(v) for v in values]  # type: ignore[arg-type]
+        out.append({"key": key, "steps": steps, "timestamps": timestamps, "values": values})
+    return out
+
+
+def batch_to_wire(
+    batch: LogBatch,
+    points: Sequence[Metric] | None = None,
+    *,
+    first: bool = True,
+    strings_for_non_finite: bool = True,
+) -> dict[str, Any]:
+    """A batch in the wire schema (a JSON-ready dict): its points as ``series`` (``points`` when
+    given: one part of a batch split to fit the server's limit), and, for the first part, the rest."""
+    body: dict[str, Any] = {
+        "series": series_to_wire(
+            batch.metrics if points is None else points, strings_for_non_finite=strings_for_non_finite
+        )
+    }
+    if batch.series:
+        raise InvalidArgument("batch_to_wire: send points as metrics; series are what the server receives")
+    if first:
+        rest = LogBatchRequest(
+            params=[ParamSchema(key=p.key, value=p.value) for p in batch.params],
+            tags=[TagSchema(key=t.key, value=t.value) for t in batch.tags],
+            records=[
+                RecordWriteSchema(
+                    key=r.key, kind=r.kind, payload=encode_payload(r.payload), timestamp=r.timestamp
+                )
+                for r in batch.records
+            ],
+            declarations=[
+                MetricDeclarationSchema(
+                    key=d.key, kind=d.kind, description=d.description, columns=list(d.columns)
+                )
+                for d in batch.declarations
+            ],
+            deleted_tags=list(batch.deleted_tags),
+        )
+        body.update(rest.model_dump(mode="json", exclude_defaults=True))
+    if batch.batch_id is not None:
+        body["batch_id"] = batch.batch_id
+    return body
 
 
 def batch_from_wire(data: Any) -> LogBatch:
     """The inverse of :func:`batch_to_wire`."""
     body = LogBatchRequest.model_validate(data)
     return LogBatch(
-        metrics=[m.to_entity() for m in body.metrics],
+        metrics=[m.to_entity() for m in body.metrics]
+        + [m for columns in body.series for m in columns.to_entity().to_metrics()],
         params=[Param(p.key, p.value) for p in body.params],
         tags=[RunTag(t.key, t.value) for t in body.tags],
         records=[RecordWrite(r.key, r.kind, decode_payload(r.payload), r.timestamp) for r in body.records],
@@ -109,8 +150,16 @@ class RestTrackingStore(TrackingStore):
     def close(self) -> None:
         self._client.close()
 
-    def _call(self, method: str, path: str, *, json: Any = None, params: dict[str, Any] | None = None) -> Any:
-        return self._client.request(method, API_PREFIX + path, json=json, params=params)
+    def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: dict[str, Any] | None = None,
+        raw: bool = False,
+    ) -> Any:
+        return self._client.request(method, API_PREFIX + path, json=json, params=params, raw=raw)
 
     # -- experiments -------------------------------------------------------------------------
 
@@ -212,42 +261,17 @@ class RestTrackingStore(TrackingStore):
         self._call("POST", f"/runs/{_segment(run_id, 'run_id')}/restore")
 
     def log_batch(self, run_id: str, batch: LogBatch) -> None:
-        """One request per batch; a batch over the server's metric limit is sent in chunks, each
+        """One request per batch; a batch over the server's point limit is sent in parts, each
         with its own id derived from the batch id (params, tags and declarations go first)."""
         path = f"/runs/{_segment(run_id, 'run_id')}/batches"
         metrics = list(batch.metrics)
-        chunks = [metrics[i : i + MAX_BATCH_METRICS] for i in range(0, len(metrics), MAX_BATCH_METRICS)] or [
-            []
-        ]
-        for index, chunk in enumerate(chunks):
-            first = index == 0
-            batch_id = batch.batch_id
-            if batch_id is not None and index:
-                batch_id = f"{batch_id}:{index}"
-            body = LogBatchRequest(
-                metrics=[MetricPointSchema.of(m) for m in chunk],
-                params=[ParamSchema(key=p.key, value=p.value) for p in batch.params] if first else [],
-                tags=[TagSchema(key=t.key, value=t.value) for t in batch.tags] if first else [],
-                records=[
-                    RecordWriteSchema(
-                        key=r.key, kind=r.kind, payload=encode_payload(r.payload), timestamp=r.timestamp
-                    )
-                    for r in batch.records
-                ]
-                if first
-                else [],
-                declarations=[
-                    MetricDeclarationSchema(
-                        key=d.key, kind=d.kind, description=d.description, columns=list(d.columns)
-                    )
-                    for d in batch.declarations
-                ]
-                if first
-                else [],
-                batch_id=batch_id,
-                deleted_tags=list(batch.deleted_tags) if first else [],
-            )
-            self._call("POST", path, json=body.model_dump(mode="json"))
+        size = MAX_BATCH_METRICS
+        parts = [metrics[i : i + size] for i in range(0, len(metrics), size)] or [[]]
+        for index, part in enumerate(parts):
+            body = batch_to_wire(batch, part, first=index == 0, strings_for_non_finite=False)
+            if batch.batch_id is not None and index:
+                body["batch_id"] = f"{batch.batch_id}:{index}"
+            self._call("POST", path, json=body)
 
     def search_runs(
         self,
@@ -272,9 +296,12 @@ class RestTrackingStore(TrackingStore):
     # -- metrics -----------------------------------------------------------------------------
 
     def get_metric_history(self, run_id: str, key: str) -> list[Metric]:
+        return self.get_metric_columns(run_id, key).to_metrics()
+
+    def get_metric_columns(self, run_id: str, key: str) -> MetricColumns:
         path = f"/runs/{_segment(run_id, 'run_id')}/metrics/{_segment(key, 'key')}/history"
-        answer = MetricHistoryResponse.model_validate(self._call("GET", path))
-        return [m.to_entity() for m in answer.metrics]
+        answer = self._call("GET", path, params={"layout": "columns"}, raw=True)
+        return MetricColumnsResponse.model_validate_json(answer).to_entity()
 
     def get_metric_infos(self, run_id: str) -> list[MetricInfo]:
         answer = MetricInfosResponse.model_validate(

@@ -1,7 +1,7 @@
 """The write hot path: one batch of params, tags, metric points and records in one transaction.
 
 A batch costs a fixed handful of statements whatever its size: one ``executemany`` per table,
-never one statement per point.
+never one statement per point, and its numeric points become one packed chunk per series.
 """
 
 from __future__ import annotations
@@ -14,10 +14,11 @@ from typing import Any
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
-from carnet.entities import Metric, MetricKind
+from carnet.entities import Metric, MetricColumns, MetricKind
 from carnet.exceptions import InvalidValue, ParamConflict
 from carnet.store.base import LogBatch, MetricDeclaration, RecordWrite
 from carnet.store.sql import runs
+from carnet.store.sql.chunks import Chunk
 from carnet.store.sql.models import MetricSeriesRow, ParamRow, RunRow, TagRow, WriteBatchRow
 from carnet.utils import now_ms
 
@@ -30,10 +31,10 @@ def apply_batch(session: Session, run_id: str, batch: LogBatch) -> None:
         _write_params(session, run, batch.params)
     if batch.tags or batch.deleted_tags:
         _write_tags(session, run.run_key, batch.tags, batch.deleted_tags)
-    if batch.metrics or batch.records or batch.declarations:
+    if batch.metrics or batch.series or batch.records or batch.declarations:
         series = _resolve_series(session, run.run_key, batch)
-        if batch.metrics:
-            _write_points(session, series, batch.metrics)
+        if batch.metrics or batch.series:
+            _write_points(session, series, batch.metrics, batch.series)
         if batch.records:
             _write_records(session, series, batch.records)
 
@@ -116,8 +117,9 @@ def _resolve_series(session: Session, run_key: int, batch: LogBatch) -> dict[str
         wanted.setdefault(record.key, MetricDeclaration(record.key, record.kind))
     # Undeclared points default to a series but may extend any numeric metric (a list too).
     # dict.fromkeys, not a set: new series are created in first-logged order.
-    implied = {metric.key for metric in batch.metrics} - wanted.keys()
-    for key in dict.fromkeys(metric.key for metric in batch.metrics):
+    numeric_keys = [metric.key for metric in batch.metrics] + [c.key for c in batch.series]
+    implied = set(numeric_keys) - wanted.keys()
+    for key in dict.fromkeys(numeric_keys):
         wanted.setdefault(key, MetricDeclaration(key, MetricKind.SERIES))
 
     stmt = select(MetricSeriesRow).where(
@@ -165,33 +167,62 @@ def _resolve_series(session: Session, run_key: int, batch: LogBatch) -> dict[str
     return series
 
 
-def _write_points(session: Session, series: dict[str, _Series], metrics: Sequence[Metric]) -> None:
-    rows: list[tuple[int, int, int, float | None]] = []
-    append = rows.append
-    isnan = math.isnan
-    touched: dict[str, int] = {}
+def _write_points(
+    session: Session,
+    series: dict[str, _Series],
+    metrics: Sequence[Metric],
+    given: Sequence[MetricColumns] = (),
+) -> None:
+    # Group the batch's points by series, then write one chunk row per series.
+    grouped: dict[str, list[Chunk]] = {}
+    lists: dict[str, tuple[list[int], list[int], list[float]]] = {}
     for key, value, timestamp, step in metrics:
+        columns = lists.get(key)
+        if columns is None:
+            columns = lists[key] = ([], [], [])
+        columns[0].append(step)
+        columns[1].append(timestamp)
+        columns[2].append(value)
+    for key, (steps, timestamps, values) in lists.items():
+        grouped.setdefault(key, []).append(Chunk.pack(key, steps, timestamps, values))
+    for arrays in given:
+        if len(arrays):
+            grouped.setdefault(arrays.key, []).append(
+                Chunk.pack(arrays.key, arrays.steps, arrays.timestamps, arrays.values)
+            )
+    rows = []
+    updates = []
+    for key, parts in grouped.items():
         s = series[key]
         if not s.kind.is_numeric:
             raise InvalidValue(f"metric {key!r} is a {s.kind.value}; it takes no numeric points", field=key)
-        append((s.series_id, step, timestamp, None if isnan(value) else value))
-        touched[key] = touched.get(key, 0) + 1
-        # The latest point is the one with the highest (step, timestamp); later logging wins ties.
+        chunk = parts[0] if len(parts) == 1 else Chunk.join(parts)
+        rows.append(
+            (
+                s.series_id,
+                s.count,
+                chunk.n,
+                chunk.min_step,
+                chunk.max_step,
+                chunk.step_data,
+                chunk.timestamp_data,
+                chunk.value_data,
+            )
+        )
+        s.count += chunk.n
+        step, timestamp, value = chunk.last
         if s.last_step is None or (step, timestamp) >= (s.last_step, s.last_timestamp or 0):
             s.last_step, s.last_timestamp, s.last_value = step, timestamp, value
+        # metric_series.last_value is a REAL column that search compares: NaN goes in as NULL.
+        last = None if s.last_value is None or math.isnan(s.last_value) else s.last_value
+        updates.append((s.count, last, s.last_step, s.last_timestamp, s.series_id))
     conn = session.connection()
     marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     conn.exec_driver_sql(
-        "INSERT INTO metric_points (series_id, step, timestamp, value) "
-        f"VALUES ({marker}, {marker}, {marker}, {marker})",
+        "INSERT INTO metric_chunks (series_id, seq, n, min_step, max_step, step_data, timestamp_data, "
+        f"value_data) VALUES ({', '.join([marker] * 8)})",
         rows,
     )
-    updates = []
-    for key, n in touched.items():
-        s = series[key]
-        s.count += n
-        last = None if s.last_value is None or isnan(s.last_value) else s.last_value
-        updates.append((s.count, last, s.last_step, s.last_timestamp, s.series_id))
     conn.exec_driver_sql(
         f"UPDATE metric_series SET count = {marker}, last_value = {marker}, last_step = {marker}, "
         f"last_timestamp = {marker} WHERE series_id = {marker}",

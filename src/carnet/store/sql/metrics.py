@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import gc
 import json
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from carnet.entities import Metric, MetricInfo, MetricKind, MetricRecord
+from carnet.entities import Metric, MetricColumns, MetricInfo, MetricKind, MetricRecord
+from carnet.store.sql import chunks
 from carnet.store.sql.models import MetricRecordRow, MetricSeriesRow
 
 _NAN = float("nan")
@@ -22,33 +22,29 @@ def _series_id(session: Session, run_key: int, key: str) -> int | None:
     )
 
 
-def history(session: Session, run_key: int, key: str) -> list[Metric]:
-    """Every point, ordered by step and then logging order (the order the index keeps them in)."""
+def columns(session: Session, run_key: int, key: str) -> MetricColumns:
+    """Every point, ordered by step and then logging order."""
     series_id = _series_id(session, run_key, key)
     if series_id is None:
-        return []
+        return MetricColumns.empty(key)
     conn = session.connection()
     marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    # The DB-API cursor directly: SQLAlchemy's result layer costs as much as the fetch itself on a
-    # million rows. Rows come back in Metric's field order, so each becomes a Metric as it is; the
-    # collector is paused because a million new tuples would trigger it again and again.
+    # The DB-API cursor directly: a long history is hundreds of blobs, and SQLAlchemy's result
+    # layer would cost more than the fetch.
     cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    gc_was_enabled = gc.isenabled()
-    gc.disable()
     try:
         cursor.execute(
-            f"SELECT {marker}, value, timestamp, step FROM metric_points "
-            f"WHERE series_id = {marker} ORDER BY step, point_id",
-            (key, series_id),
+            "SELECT step_data, timestamp_data, value_data FROM metric_chunks "
+            f"WHERE series_id = {marker} ORDER BY seq",
+            (series_id,),
         )
-        points = list(map(Metric._make, cursor.fetchall()))
+        return chunks.decode(key, cursor.fetchall())
     finally:
         cursor.close()
-        if gc_was_enabled:
-            gc.enable()
-    if any(p[1] is None for p in points):  # NaN is stored as NULL
-        points = [p if p.value is not None else p._replace(value=_NAN) for p in points]
-    return points
+
+
+def history(session: Session, run_key: int, key: str) -> list[Metric]:
+    return columns(session, run_key, key).to_metrics()
 
 
 def infos(session: Session, run_key: int) -> list[MetricInfo]:

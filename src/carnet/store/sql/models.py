@@ -4,9 +4,8 @@ Layout chosen for the hot paths:
 
 * ``metric_series`` has one row per (run, metric name): its kind, description, point count and the
   latest value, so search and run tables read one small table instead of scanning points.
-* ``metric_points`` holds numeric points keyed by the series' integer id, the narrowest row that
-  keeps (step, timestamp, value): batch inserts and reading back a long series stay cheap.
-  NaN is stored as NULL (SQLite cannot store NaN); ±inf are stored as they are.
+* ``metric_chunks`` holds numeric points as packed arrays, one row per series per logged batch:
+  writing a thousand points is a handful of rows and reading a million is a few hundred blobs.
 * ``metric_records`` holds structured values (rows, tables, image references) as JSON.
 * ``write_batches`` records each applied client batch id, which makes batch writes idempotent.
 
@@ -24,6 +23,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -154,20 +154,27 @@ class MetricSeriesRow(Base):
     columns: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
-class MetricPointRow(Base):
-    __tablename__ = "metric_points"
-    __table_args__ = (Index("ix_metric_points_series_step", "series_id", "step"),)
+class MetricChunkRow(Base):
+    """A run of consecutive points of one series, as it was logged in one batch.
 
-    # SQLite's rowid (PostgreSQL's bigserial) keeps logging order for points with equal steps.
-    point_id: Mapped[int] = mapped_column(
-        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
-    )
+    Three packed little-endian arrays (int64 steps and timestamps, float64 values, NaN and ±inf
+    kept as they are) instead of a row per point: a batch of a thousand points is one row per
+    series, and a long history reads back as a few hundred blobs.
+    """
+
+    __tablename__ = "metric_chunks"
+
     series_id: Mapped[int] = mapped_column(
-        ForeignKey("metric_series.series_id", ondelete="CASCADE"), nullable=False
+        ForeignKey("metric_series.series_id", ondelete="CASCADE"), primary_key=True
     )
-    step: Mapped[int] = mapped_column(BigInteger, nullable=False)
-    timestamp: Mapped[int] = mapped_column(BigInteger, nullable=False)
-    value: Mapped[float | None] = mapped_column(Float(precision=53), nullable=True)
+    # The series' point count before this chunk: increasing, so it also keeps logging order.
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, nullable=False)
+    min_step: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    max_step: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    step_data: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    timestamp_data: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    value_data: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
 
 
 class MetricRecordRow(Base):

@@ -9,6 +9,7 @@ from carnet.entities import (
     Experiment,
     LifecycleStage,
     Metric,
+    MetricColumns,
     MetricInfo,
     MetricRecord,
     Run,
@@ -176,8 +177,11 @@ class SqlTrackingStore(TrackingStore):
     # -- metrics -----------------------------------------------------------------------------
 
     def get_metric_history(self, run_id: str, key: str) -> list[Metric]:
+        return self.get_metric_columns(run_id, key).to_metrics()
+
+    def get_metric_columns(self, run_id: str, key: str) -> MetricColumns:
         with self._sessions.read() as session:
-            return metrics.history(session, runs.load(session, run_id).run_key, key)
+            return metrics.columns(session, runs.load(session, run_id).run_key, key)
 
     def get_metric_infos(self, run_id: str) -> list[MetricInfo]:
         with self._sessions.read() as session:
