@@ -9,9 +9,9 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from carnet.entities import Metric, MetricColumns, MetricKind
@@ -19,7 +19,7 @@ from carnet.exceptions import InvalidValue, ParamConflict
 from carnet.store.base import LogBatch, MetricDeclaration, RecordWrite
 from carnet.store.sql import runs
 from carnet.store.sql.chunks import Chunk
-from carnet.store.sql.models import MetricSeriesRow, ParamRow, RunRow, TagRow, WriteBatchRow
+from carnet.store.sql.models import MetricSeriesRow, ParamRow, TagRow, WriteBatchRow
 from carnet.utils import now_ms
 
 
@@ -39,20 +39,33 @@ def apply_batch(session: Session, run_id: str, batch: LogBatch) -> None:
             _write_records(session, series, batch.records)
 
 
+_BATCHES = cast(Table, WriteBatchRow.__table__)
+_SERIES = cast(Table, MetricSeriesRow.__table__)
+_SERIES_COLUMNS = (
+    _SERIES.c.name,
+    _SERIES.c.series_id,
+    _SERIES.c.kind,
+    _SERIES.c.count,
+    _SERIES.c.last_step,
+    _SERIES.c.last_timestamp,
+    _SERIES.c.last_value,
+    _SERIES.c.columns,
+    _SERIES.c.description,
+)
+
+
 def _claim_batch_id(session: Session, run_key: int, batch_id: str) -> bool:
-    exists = session.scalar(
-        select(WriteBatchRow.batch_id).where(
-            WriteBatchRow.run_key == run_key, WriteBatchRow.batch_id == batch_id
-        )
-    )
+    conn = session.connection()
+    exists = conn.execute(
+        select(_BATCHES.c.batch_id).where(_BATCHES.c.run_key == run_key, _BATCHES.c.batch_id == batch_id)
+    ).first()
     if exists is not None:
         return False
-    session.add(WriteBatchRow(run_key=run_key, batch_id=batch_id, applied_time=now_ms()))
-    session.flush()
+    conn.execute(insert(_BATCHES), {"run_key": run_key, "batch_id": batch_id, "applied_time": now_ms()})
     return True
 
 
-def _write_params(session: Session, run: RunRow, params: Sequence[Any]) -> None:
+def _write_params(session: Session, run: runs.ActiveRun, params: Sequence[Any]) -> None:
     wanted: dict[str, str] = {}
     for param in params:
         seen = wanted.setdefault(param.key, param.value)
@@ -98,14 +111,12 @@ class _Series:
 
     __slots__ = ("columns", "count", "kind", "last_step", "last_timestamp", "last_value", "series_id")
 
-    def __init__(self, row: MetricSeriesRow) -> None:
-        self.series_id = row.series_id
-        self.kind = MetricKind(row.kind)
-        self.count = row.count
-        self.last_step = row.last_step
-        self.last_timestamp = row.last_timestamp
-        self.last_value = row.last_value
-        self.columns: list[str] = json.loads(row.columns) if row.columns else []
+    def __init__(self, row: Any) -> None:  # a row of _SERIES_COLUMNS
+        _name, self.series_id, kind, self.count, self.last_step, self.last_timestamp, self.last_value = row[
+            :7
+        ]
+        self.kind = MetricKind(kind)
+        self.columns: list[str] = json.loads(row[7]) if row[7] else []
 
 
 def _resolve_series(session: Session, run_key: int, batch: LogBatch) -> dict[str, _Series]:
@@ -122,14 +133,13 @@ def _resolve_series(session: Session, run_key: int, batch: LogBatch) -> dict[str
     for key in dict.fromkeys(numeric_keys):
         wanted.setdefault(key, MetricDeclaration(key, MetricKind.SERIES))
 
-    stmt = select(MetricSeriesRow).where(
-        MetricSeriesRow.run_key == run_key, MetricSeriesRow.name.in_(list(wanted))
-    )
-    existing = {row.name: row for row in session.scalars(stmt)}
+    conn = session.connection()
+    stmt = select(*_SERIES_COLUMNS).where(_SERIES.c.run_key == run_key, _SERIES.c.name.in_(list(wanted)))
+    existing = {row[0]: row for row in conn.execute(stmt)}
     missing = [decl for name, decl in wanted.items() if name not in existing]
     if missing:
-        session.execute(
-            insert(MetricSeriesRow),
+        conn.execute(
+            insert(_SERIES),
             [
                 {
                     "run_key": run_key,
@@ -142,22 +152,31 @@ def _resolve_series(session: Session, run_key: int, batch: LogBatch) -> dict[str
                 for d in missing
             ],
         )
-        stmt = select(MetricSeriesRow).where(
-            MetricSeriesRow.run_key == run_key, MetricSeriesRow.name.in_([d.key for d in missing])
+        stmt = select(*_SERIES_COLUMNS).where(
+            _SERIES.c.run_key == run_key, _SERIES.c.name.in_([d.key for d in missing])
         )
-        existing.update({row.name: row for row in session.scalars(stmt)})
+        existing.update({row[0]: row for row in conn.execute(stmt)})
     series: dict[str, _Series] = {}
+    described = []
     for name, decl in wanted.items():
         row = existing[name]
-        if row.kind != decl.kind.value and not (name in implied and MetricKind(row.kind).is_numeric):
+        s = _Series(row)
+        if s.kind is not decl.kind and not (name in implied and s.kind.is_numeric):
             raise InvalidValue(
-                f"metric {name!r} was first logged as a {row.kind} and cannot be logged as a "
+                f"metric {name!r} was first logged as a {s.kind.value} and cannot be logged as a "
                 f"{decl.kind.value}; use another name",
                 field=f"metrics.{name}",
             )
-        if decl.description and not row.description:
-            row.description = decl.description
-        series[name] = _Series(row)
+        if decl.description and not row[8]:
+            described.append({"sid": s.series_id, "description": decl.description})
+        series[name] = s
+    if described:
+        conn.execute(
+            update(_SERIES)
+            .where(_SERIES.c.series_id == bindparam("sid"))
+            .values(description=bindparam("description")),
+            described,
+        )
     for record in batch.records:
         if record.kind is not series[record.key].kind:
             raise InvalidValue(
