@@ -51,6 +51,8 @@ class RestClient:
         self, method: str, path: str, *, json: Any = None, params: dict[str, Any] | None = None
     ) -> Any:
         """Send one request; return the decoded JSON body or raise the ``CarnetError`` it names."""
+        if json is None and method.upper() in ("POST", "PUT", "PATCH"):
+            json = {}  # the server takes writes as application/json only (a CSRF defence)
         attempt = 0
         while True:
             try:
