@@ -159,7 +159,7 @@ def test_mlflow_artifact_proxy_on_s3_root(s3_env: str, tmp_path: Path) -> None:
     root = f"s3://{BUCKET}/proxy-{uuid.uuid4().hex}"
     app = create_app(SqlTrackingStore(f"sqlite:///{tmp_path / 'r.db'}", root), artifact_root=root)
     base = "/api/2.0/mlflow-artifacts/artifacts"
-    with TestClient(app) as client:
+    with TestClient(app, base_url="http://localhost") as client:
         data = os.urandom(100_000)
         assert client.put(f"{base}/1/run/artifacts/m/model.bin", content=data).status_code == 200
         got = client.get(f"{base}/1/run/artifacts/m/model.bin")
