@@ -50,7 +50,8 @@ def test_unsupported_roots_are_refused() -> None:
 
 
 @pytest.mark.parametrize(
-    "path", ["../x", "a/../../x", "%2e%2e/x", "a\\b", "a#b", "a;b", "..;/x", "/etc/passwd", "C:/x", "%252e%252e/x"]
+    "path",
+    ["../x", "a/../../x", "%2e%2e/x", "a\\b", "a#b", "a;b", "..;/x", "/etc/passwd", "C:/x", "%252e%252e/x"],
 )
 def test_safe_relative_refuses_escapes(path: str) -> None:
     with pytest.raises(InvalidName):

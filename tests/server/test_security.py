@@ -104,7 +104,9 @@ def test_cors_allowed_origins_option(tmp_path: Path, serve_app: Serve) -> None:
         )
         assert preflight.status_code == 200 and "POST" in preflight.headers["access-control-allow-methods"]
         other = http.post(
-            "/api/2.0/mlflow/experiments/create", json={"name": "x"}, headers={"origin": "http://localhost:3000"}
+            "/api/2.0/mlflow/experiments/create",
+            json={"name": "x"},
+            headers={"origin": "http://localhost:3000"},
         )
         assert other.status_code == 403
 
@@ -136,7 +138,9 @@ def test_app_from_env_reads_the_security_settings(tmp_path: Path, monkeypatch: p
 @pytest.fixture
 def capped(tmp_path: Path, serve_app: Serve) -> Iterator[tuple[httpx.Client, Path]]:
     root = tmp_path / "artifacts"
-    with _client(serve_app, create_app(_store(tmp_path), artifact_root=root, max_artifact_bytes=1000)) as http:
+    with _client(
+        serve_app, create_app(_store(tmp_path), artifact_root=root, max_artifact_bytes=1000)
+    ) as http:
         yield http, root
 
 

@@ -52,7 +52,9 @@ class Server:
 
 
 @pytest.fixture
-def server(tmp_path: Path, serve_app: Callable[..., contextlib.AbstractContextManager[str]]) -> Iterator[Server]:
+def server(
+    tmp_path: Path, serve_app: Callable[..., contextlib.AbstractContextManager[str]]
+) -> Iterator[Server]:
     root = tmp_path / "artifacts"
     root.mkdir()
     sentinel = tmp_path / "outside.txt"
@@ -131,7 +133,9 @@ def test_cve_2023_43472_json_writes_and_raw_artifact_uploads_still_work(server: 
     )
     assert ok.status_code == 200, ok.text
     upload = server.http.put(
-        f"{ART}/1/r/artifacts/model.bin", content=b"\x00\x01", headers={"content-type": "application/octet-stream"}
+        f"{ART}/1/r/artifacts/model.bin",
+        content=b"\x00\x01",
+        headers={"content-type": "application/octet-stream"},
     )
     assert upload.status_code == 200, upload.text
 
@@ -146,14 +150,20 @@ def test_cve_2023_43472_cross_origin_write_is_refused(server: Server) -> None:
     assert read.status_code == 200 and "access-control-allow-origin" not in read.headers
     preflight = server.http.options(
         f"{MLFLOW}/experiments/create",
-        headers={**evil, "access-control-request-method": "POST", "access-control-request-headers": "content-type"},
+        headers={
+            **evil,
+            "access-control-request-method": "POST",
+            "access-control-request-headers": "content-type",
+        },
     )
     assert preflight.status_code >= 400 and "access-control-allow-origin" not in preflight.headers
     # localhost pages (a notebook, a local UI) and the server's own pages are allowed
     local = {"origin": "http://localhost:8888"}
     ok = server.http.post(f"{MLFLOW}/experiments/create", json={"name": "local"}, headers=local)
     assert ok.status_code == 200 and ok.headers["access-control-allow-origin"] == "http://localhost:8888"
-    same = server.http.post(f"{MLFLOW}/experiments/create", json={"name": "same"}, headers={"origin": server.url})
+    same = server.http.post(
+        f"{MLFLOW}/experiments/create", json={"name": "same"}, headers={"origin": server.url}
+    )
     assert same.status_code == 200, same.text
 
 
@@ -163,7 +173,9 @@ def test_cve_2023_43472_cross_origin_write_is_refused(server: Server) -> None:
 def test_cve_2023_6568_headers_are_never_reflected_as_html(server: Server) -> None:
     script = "<script>alert(document.domain)</script>"
     for method, path in (("POST", f"{MLFLOW}/experiments/create"), ("POST", f"{NATIVE}/experiments")):
-        reply = server.http.request(method, path, content=b"{}", headers={"content-type": f"text/html{script}"})
+        reply = server.http.request(
+            method, path, content=b"{}", headers={"content-type": f"text/html{script}"}
+        )
         _error(reply, 400, "INVALID_PARAMETER_VALUE")
         assert b"<script" not in reply.content and "alert" not in reply.text
         assert reply.headers["x-content-type-options"] == "nosniff"
@@ -243,7 +255,9 @@ def test_cve_2023_6975_symlink_out_of_the_root_is_refused(server: Server, tmp_pa
     before = server.outside_tree()
     for path in ("link/key.txt", "file-link", "link/new.txt"):
         for method in ("GET", "PUT", "DELETE"):
-            reply = server.http.request(method, f"{ART}/{path}", content=b"pwned" if method == "PUT" else None)
+            reply = server.http.request(
+                method, f"{ART}/{path}", content=b"pwned" if method == "PUT" else None
+            )
             assert reply.status_code == 400, (method, path, reply.status_code)
             assert b"secret" not in reply.content
     assert server.http.get(ART, params={"path": "link"}).status_code == 400
@@ -273,7 +287,9 @@ LOCATION_TRICKS = [
 @pytest.mark.parametrize(
     ("advisory", "location"), LOCATION_TRICKS, ids=[f"{a}-{i}" for i, (a, _) in enumerate(LOCATION_TRICKS)]
 )
-def test_experiment_artifact_location_tricks_are_refused(server: Server, advisory: str, location: str) -> None:
+def test_experiment_artifact_location_tricks_are_refused(
+    server: Server, advisory: str, location: str
+) -> None:
     for path in (f"{MLFLOW}/experiments/create", f"{NATIVE}/experiments"):
         reply = server.http.post(path, json={"name": "located", "artifact_location": location})
         message = _error(reply, 400, "INVALID_PARAMETER_VALUE")

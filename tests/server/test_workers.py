@@ -124,6 +124,8 @@ def test_two_workers_store_everything_and_apply_the_settings(workers_server: tup
     for run in page.runs:
         assert run.data.params["index"] == run.info.run_name.removeprefix("r")
         assert len(store.get_metric_history(run.info.run_id, "loss")) == 50
-        assert (artifacts / experiment_id / run.info.run_id / "artifacts" / "note.txt").read_bytes() == b"hello"
+        assert (
+            artifacts / experiment_id / run.info.run_id / "artifacts" / "note.txt"
+        ).read_bytes() == b"hello"
     assert store.get_experiment(experiment_id).tags == {"suite": "workers"}
     assert not (artifacts / experiment_id / "big.bin").exists()

@@ -105,7 +105,7 @@ async def send_json_error(send: Send, status: int, code: str, message: str) -> N
     await send({"type": "http.response.body", "body": body})
 
 
-_PLAIN_HEADER_VALUE = re.compile(r"[A-Za-z0-9.\-_:/\[\]*]{1,%d}" % _SHOWN_CHARS)
+_PLAIN_HEADER_VALUE = re.compile(rf"[A-Za-z0-9.\-_:/\[\]*]{{1,{_SHOWN_CHARS}}}")
 
 
 def _shown(value: str) -> str:
