@@ -225,6 +225,7 @@ PATH_TRICKS = [
     ("CVE-2024-1483", "a%23/../../outside.txt"),
     ("CVE-2024-1483", "%23%2F..%2F..%2Foutside.txt"),
     ("CVE-2023-6975", "a/%00/outside.txt"),
+    ("CVE-2023-6976", "1/r/artifacts/..%2F..%2F..%2F..%2Foutside.txt"),
 ]
 
 
