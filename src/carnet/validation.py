@@ -10,6 +10,7 @@ import numbers
 import re
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import unquote, urlparse
 
 from carnet.exceptions import InvalidName, InvalidValue, LimitExceeded
 
@@ -24,9 +25,14 @@ MAX_CELL_LENGTH = 1000
 MAX_BATCH_METRICS = 10_000
 MAX_BATCH_PARAMS = 1000
 MAX_BATCH_TAGS = 1000
+MAX_ARTIFACT_LOCATION_LENGTH = 2048
 
 # Keys may hold letters, digits and `_ - . / : space`; slashes allow grouping ("val/loss").
 _KEY_RE = re.compile(r"^[\w\-. /:]+$")
+# A URL escape such as %2F: a name holding one could be decoded into another name on the way.
+_PERCENT_ESCAPE_RE = re.compile(r"%[0-9A-Fa-f]{2}")
+_ARTIFACT_LOCATION_SCHEMES = ("", "file", "s3")
+_MAX_DECODING_ROUNDS = 10
 
 
 def check_key(value: object, field: str) -> str:
@@ -62,6 +68,46 @@ def check_entity_name(value: object, field: str) -> str:
         )
     if _is_path_like(value) or "\x00" in value:
         raise InvalidName(f"{field}: {value!r} must not be a path like '../x'", field=field)
+    if _PERCENT_ESCAPE_RE.search(value):
+        raise InvalidName(
+            f"{field}: {value!r} must not contain URL escapes like '%2F'; write the character itself",
+            field=field,
+        )
+    return value
+
+
+def check_artifact_location(value: object, field: str = "artifact_location") -> str:
+    """Validate an experiment's artifact location: a folder, ``file://`` or ``s3://`` URI with no
+    fragment, query, ``;`` parameters or ``..`` segments (also after URL-decoding), which could
+    point the location somewhere else once a path is appended to it."""
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidName(f"{field}: expected a non-empty folder or URI", field=field)
+    if len(value) > MAX_ARTIFACT_LOCATION_LENGTH:
+        raise LimitExceeded(
+            f"{field}: {len(value)} characters long; the limit is {MAX_ARTIFACT_LOCATION_LENGTH}",
+            field=field,
+        )
+    decoded = value
+    for _ in range(_MAX_DECODING_ROUNDS):
+        once = unquote(decoded)
+        if once == decoded:
+            break
+        decoded = once
+    if any(ord(c) < 32 for c in decoded):
+        raise InvalidName(f"{field}: must not contain control characters", field=field)
+    scheme = urlparse(decoded).scheme.lower()
+    if scheme in ("runs", "models"):
+        raise InvalidName(f"{field}: {value!r}: a {scheme}:/ URI cannot be an artifact location", field=field)
+    if scheme not in _ARTIFACT_LOCATION_SCHEMES and not re.match(r"^[A-Za-z]:[\\/]", decoded):
+        raise InvalidName(
+            f"{field}: {value!r}: use a folder, a file:// or an s3://bucket/prefix URI", field=field
+        )
+    if any(mark in decoded for mark in ("#", "?", ";")):
+        raise InvalidName(
+            f"{field}: {value!r} must not carry a fragment (#), a query (?) or parameters (;)", field=field
+        )
+    if ".." in decoded.replace("\\", "/").split("/"):
+        raise InvalidName(f"{field}: {value!r} must not contain '..' segments", field=field)
     return value
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -54,11 +55,28 @@ def test_server_command_serves_the_api(tmp_path: Path) -> None:
             got = http.get(f"/api/v1/runs/{run_id}").json()["run"]["info"]
             assert (got["run_name"], got["status"]) == ("via-cli", "Running")
             assert got["artifact_uri"].startswith(str(tmp_path / "served" / "artifacts"))
+            # the default Host allowlist: localhost names only
+            assert http.get("/api/v1/experiments", headers={"host": "attacker.example"}).status_code == 403
+            assert http.get("/api/v1/experiments", headers={"host": f"localhost:{port}"}).status_code == 200
         assert db.is_file()
     finally:
         process.terminate()
         output, _ = process.communicate(timeout=30)
     assert f"http://127.0.0.1:{port}" in output
+    assert "answering Host localhost, 127.0.0.1, ::1" in output
+
+
+def test_server_help_lists_the_security_options() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "carnet", "server", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "COLUMNS": "200"},
+    )
+    assert result.returncode == 0
+    for option in ("--allowed-hosts", "--cors-allowed-origins", "--max-artifact-bytes"):
+        assert option in result.stdout
 
 
 def test_server_refuses_a_server_url_as_its_store(tmp_path: Path) -> None:

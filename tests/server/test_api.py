@@ -83,7 +83,7 @@ def test_experiment_routes(http: httpx.Client) -> None:
     assert names == ["Default"]
     deleted = http.get(f"{API}/experiments", params={"view": "deleted_only"}).json()["experiments"]
     assert [(e["name"], e["tags"]) for e in deleted] == [("renamed", {"team": "b"})]
-    assert http.post(f"{API}/experiments/{experiment_id}/restore").status_code == 200
+    assert http.post(f"{API}/experiments/{experiment_id}/restore", json={}).status_code == 200
     listed = http.get(f"{API}/experiments", params={"view": "all", "name_like": "ren%"}).json()
     assert [e["experiment_id"] for e in listed["experiments"]] == [experiment_id]
     _error(http.post(f"{API}/experiments", json={"name": "renamed"}), 400, "RESOURCE_ALREADY_EXISTS")
@@ -115,7 +115,7 @@ def test_run_routes_and_search(http: httpx.Client, run_id: str) -> None:
     _error(http.post(f"{API}/runs/{run_id}/batches", json=batch | {"batch_id": "b2"}), 400, "INVALID_STATE")
     assert http.delete(f"{API}/runs/{run_id}").status_code == 200
     assert http.get(f"{API}/runs/{run_id}").json()["run"]["info"]["lifecycle_stage"] == "deleted"
-    assert http.post(f"{API}/runs/{run_id}/restore").status_code == 200
+    assert http.post(f"{API}/runs/{run_id}/restore", json={}).status_code == 200
 
 
 def test_records_route(http: httpx.Client, run_id: str) -> None:
@@ -215,7 +215,7 @@ def test_oversized_body_is_413(http: httpx.Client, run_id: str) -> None:
 def test_unknown_route_is_404(http: httpx.Client) -> None:
     body = _error(http.get(f"{API}/nothing/here"), 404, "ENDPOINT_NOT_FOUND")
     assert "/api/v1/nothing/here" in body["message"]
-    assert http.put(f"{API}/runs/search").status_code == 405
+    assert http.put(f"{API}/runs/search", json={}).status_code == 405
 
 
 def test_non_finite_values_round_trip(http: httpx.Client, run_id: str) -> None:

@@ -159,7 +159,7 @@ def test_mlflow_artifact_proxy_on_s3_root(s3_env: str, tmp_path: Path) -> None:
     root = f"s3://{BUCKET}/proxy-{uuid.uuid4().hex}"
     app = create_app(SqlTrackingStore(f"sqlite:///{tmp_path / 'r.db'}", root), artifact_root=root)
     base = "/api/2.0/mlflow-artifacts/artifacts"
-    with TestClient(app) as client:
+    with TestClient(app, base_url="http://localhost") as client:
         data = os.urandom(100_000)
         assert client.put(f"{base}/1/run/artifacts/m/model.bin", content=data).status_code == 200
         got = client.get(f"{base}/1/run/artifacts/m/model.bin")
@@ -177,3 +177,34 @@ def test_mlflow_artifact_proxy_on_s3_root(s3_env: str, tmp_path: Path) -> None:
     assert not (Path.cwd() / "s3:").exists()
     repo = S3ArtifactRepository(root)
     assert repo.list_files(recursive=True) == []
+
+
+def test_mlflow_runs_on_s3_root_get_proxy_uris_and_uploads_are_capped(s3_env: str, tmp_path: Path) -> None:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # starlette: "use httpx2"
+        from fastapi.testclient import TestClient
+
+    from carnet.server.app import create_app
+    from carnet.store.sql.store import SqlTrackingStore
+
+    root = f"s3://{BUCKET}/capped-{uuid.uuid4().hex}"
+    store = SqlTrackingStore(f"sqlite:///{tmp_path / 'r.db'}", root)
+    app = create_app(store, artifact_root=root, max_artifact_bytes=1000)
+    with TestClient(app, base_url="http://localhost") as client:
+        api = "/api/2.0/mlflow"
+        exp = client.post(f"{api}/experiments/create", json={"name": "on-s3"}).json()["experiment_id"]
+        location = client.get(f"{api}/experiments/get", params={"experiment_id": exp}).json()
+        assert location["experiment"]["artifact_location"] == f"mlflow-artifacts:/{exp}"
+        run = client.post(f"{api}/runs/create", json={"experiment_id": exp, "start_time": 1}).json()["run"]
+        run_id = run["info"]["run_id"]
+        assert run["info"]["artifact_uri"] == f"mlflow-artifacts:/{exp}/{run_id}/artifacts"
+        base = f"/api/2.0/mlflow-artifacts/artifacts/{exp}/{run_id}/artifacts"
+        assert client.put(f"{base}/small.bin", content=b"x" * 1000).status_code == 200
+        assert client.put(f"{base}/big.bin", content=b"x" * 1001).status_code == 413
+        streamed = client.put(f"{base}/big.bin", content=iter([b"y" * 600, b"y" * 600]))
+        assert streamed.status_code == 413
+    assert [f.path for f in S3ArtifactRepository(root).list_files(recursive=True)] == [
+        f"{exp}/{run_id}/artifacts/small.bin"
+    ]

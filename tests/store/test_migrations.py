@@ -223,7 +223,8 @@ def test_points_move_into_chunks_on_upgrade_from_0001(
     with raw.begin() as conn:
         conn.execute(
             text(
-                "INSERT INTO experiments (experiment_id, name, artifact_location, lifecycle_stage, creation_time, last_update_time) VALUES (1, 'old', '/tmp/a', 'active', 0, 0)"
+                "INSERT INTO experiments (experiment_id, name, artifact_location, lifecycle_stage, "
+                "creation_time, last_update_time) VALUES (1, 'old', '/tmp/a', 'active', 0, 0)"
             )
         )
     points = [(3, 30, 0.3), (1, 10, None), (2, 20, float("inf")), (1, 11, -1.5)]
@@ -238,7 +239,8 @@ def test_points_move_into_chunks_on_upgrade_from_0001(
         run_key = conn.execute(text("SELECT run_key FROM runs WHERE run_id = 'r0'")).scalar_one()
         conn.execute(
             text(
-                "INSERT INTO metric_series (run_key, name, kind, description, count) VALUES (:r, 'loss', 'series', '', 4)"
+                "INSERT INTO metric_series (run_key, name, kind, description, count) "
+                "VALUES (:r, 'loss', 'series', '', 4)"
             ),
             {"r": run_key},
         )

@@ -4,24 +4,44 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as _dist_version
-from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.responses import PlainTextResponse
+from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from carnet.schemas import API_PREFIX
 from carnet.server import experiments, metrics, runs
 from carnet.server import mlflow as mlflow_api
+from carnet.server.artifact_root import ArtifactRoot
 from carnet.server.errors import PayloadTooLarge, install_error_handlers
+from carnet.server.security import (
+    CrossOriginWriteGuard,
+    HostAllowlist,
+    JsonContentTypeRequired,
+    OriginAllowlist,
+    SecurityHeaders,
+    TrustedHostMiddleware,
+    default_allowed_hosts,
+    split_list,
+)
 from carnet.store.base import TrackingStore
 
 DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024
+DEFAULT_MAX_ARTIFACT_BYTES = 10 * 1024**3  # one artifact upload through the proxy; 0: no limit
 
+# How `carnet server` hands its settings to every uvicorn worker (see app_from_env).
 ENV_BACKEND_STORE_URI = "CARNET_SERVER_BACKEND_STORE_URI"
 ENV_ARTIFACTS_DESTINATION = "CARNET_SERVER_ARTIFACTS_DESTINATION"
+ENV_ALLOWED_HOSTS = "CARNET_SERVER_ALLOWED_HOSTS"
+ENV_CORS_ALLOWED_ORIGINS = "CARNET_SERVER_CORS_ALLOWED_ORIGINS"
+ENV_MAX_ARTIFACT_BYTES = "CARNET_SERVER_MAX_ARTIFACT_BYTES"
+
+# Where a POST, PUT or PATCH must be application/json (CSRF); the artifact proxy is not here.
+JSON_API_PREFIXES = (API_PREFIX, *mlflow_api.MLFLOW_PREFIXES)
 
 
 def carnet_version() -> str:
@@ -103,11 +123,18 @@ def create_app(
     version: str | None = None,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     artifact_root: str | os.PathLike[str] | None = None,
+    allowed_hosts: Sequence[str] | None = None,
+    cors_allowed_origins: Sequence[str] | None = None,
+    max_artifact_bytes: int = DEFAULT_MAX_ARTIFACT_BYTES,
 ) -> FastAPI:
     """A carnet server app over ``store`` (kept in ``app.state.store``).
 
-    ``artifact_root`` is the folder the MLflow artifact proxy serves; by default the store's own
-    ``artifact_root`` when it has one (the SQL store), else the proxy is off.
+    ``artifact_root`` is the folder or ``s3://bucket/prefix`` the MLflow artifact proxy serves; by
+    default the store's own ``artifact_root`` when it has one (the SQL store), else the proxy is off.
+    ``allowed_hosts`` are the ``Host`` names the server answers (default: localhost, 127.0.0.1 and
+    ::1 on any port; ``"*"`` for any host). ``cors_allowed_origins`` are the browser origins allowed
+    cross-origin (default: localhost on any port). ``max_artifact_bytes`` caps one artifact upload
+    (0: no limit).
     """
     version = version or carnet_version()
     app = FastAPI(
@@ -124,7 +151,8 @@ def create_app(
     app.include_router(runs.router, prefix=API_PREFIX)
     app.include_router(metrics.router, prefix=API_PREFIX)
     root = artifact_root if artifact_root is not None else getattr(store, "artifact_root", None)
-    app.state.artifact_root = Path(root).resolve() if root else None
+    app.state.artifact_root = ArtifactRoot.of(root) if root else None
+    app.state.max_artifact_bytes = max_artifact_bytes
     tracking = mlflow_api.tracking_router()
     for prefix in mlflow_api.MLFLOW_PREFIXES:
         app.include_router(tracking, prefix=prefix)
@@ -148,13 +176,42 @@ def create_app(
     def get_version() -> str:
         return version
 
+    # Added innermost first: a request meets the host check, CORS, the origin and content-type
+    # checks, then the body size limit.
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes, exempt=mlflow_api.ARTIFACT_PREFIXES)
+    app.add_middleware(JsonContentTypeRequired, prefixes=JSON_API_PREFIXES)
+    origins = OriginAllowlist(cors_allowed_origins)
+    app.add_middleware(CrossOriginWriteGuard, origins=origins)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=["*"] if origins.allow_all else [],
+        allow_origin_regex=None if origins.allow_all else origins.regex,
+        allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+        allow_headers=["*"],
+    )
+    hosts = HostAllowlist(default_allowed_hosts() if allowed_hosts is None else allowed_hosts)
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=hosts)
+    app.add_middleware(SecurityHeaders)
     return app
+
+
+def _int_from_env(name: str, default: int) -> int:
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        return int(text)
+    except ValueError:
+        from carnet.exceptions import InvalidArgument
+
+        raise InvalidArgument(f"{name}: expected a number of bytes, got {text!r}", field=name) from None
 
 
 def app_from_env() -> FastAPI:
     """The app ``carnet server`` runs in each uvicorn worker, configured from the environment
-    (``CARNET_SERVER_BACKEND_STORE_URI``, ``CARNET_SERVER_ARTIFACTS_DESTINATION``)."""
+    (``CARNET_SERVER_BACKEND_STORE_URI``, ``CARNET_SERVER_ARTIFACTS_DESTINATION``,
+    ``CARNET_SERVER_ALLOWED_HOSTS``, ``CARNET_SERVER_CORS_ALLOWED_ORIGINS`` and
+    ``CARNET_SERVER_MAX_ARTIFACT_BYTES``; lists are comma-separated, unset means the default)."""
     from carnet.config import resolve_location
     from carnet.store import tracking_store
 
@@ -169,4 +226,12 @@ def app_from_env() -> FastAPI:
             "use sqlite:///file.db, postgresql://... or a folder",
             field="backend_store_uri",
         )
-    return create_app(tracking_store(location), artifact_root=location.artifact_root)
+    hosts = os.environ.get(ENV_ALLOWED_HOSTS)
+    origins = os.environ.get(ENV_CORS_ALLOWED_ORIGINS)
+    return create_app(
+        tracking_store(location),
+        artifact_root=location.artifact_root,
+        allowed_hosts=None if hosts is None else split_list(hosts),
+        cors_allowed_origins=None if origins is None else split_list(origins),
+        max_artifact_bytes=_int_from_env(ENV_MAX_ARTIFACT_BYTES, DEFAULT_MAX_ARTIFACT_BYTES),
+    )

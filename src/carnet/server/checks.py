@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping
 from carnet.validation import (
     MAX_PARAM_VALUE_LENGTH,
     MAX_TAG_VALUE_LENGTH,
+    check_artifact_location,
     check_description,
     check_entity_name,
     check_key,
@@ -39,6 +40,7 @@ def check_optional_name(name: str | None, field: str) -> None:
 
 
 __all__ = [
+    "check_artifact_location",
     "check_description",
     "check_entity_name",
     "check_key",

@@ -24,6 +24,8 @@ router = APIRouter(prefix="/experiments", tags=["experiments"])
 @router.post("", status_code=201)
 def create_experiment(body: CreateExperimentRequest, store: StoreDep) -> CreateExperimentResponse:
     checks.check_entity_name(body.name, "name")
+    if body.artifact_location:
+        checks.check_artifact_location(body.artifact_location)
     checks.check_tags(body.tags or {})
     experiment_id = store.create_experiment(body.name, body.artifact_location, body.tags)
     return CreateExperimentResponse(experiment_id=experiment_id)

@@ -1,9 +1,11 @@
 """The artifact proxy (``/api/2.0/mlflow-artifacts/artifacts``): upload, download, list, delete
-files under the server's artifact root.
+files under the server's artifact root, a local folder or an ``s3://`` prefix (``ArtifactRoot``).
 
 Every path is checked twice: after repeated URL-decoding it must be a relative path without
-``..`` (:func:`carnet.validation.check_relative_path`), and the resolved target (symlinks
-followed) must lie inside the root. Uploads stream to a temporary file chunk by chunk.
+``..``, backslashes, ``#`` or ``;`` (:func:`safe_relative`), and for a local root the resolved
+target (symlinks followed) must lie inside the root. Uploads stream to a temporary file chunk by
+chunk, up to the server's ``max_artifact_bytes``; an upload that fails or is too large leaves
+nothing behind.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import os
 import shutil
 import tempfile
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO, cast
 from urllib.parse import quote, unquote
@@ -21,90 +24,139 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, StreamingResponse
 
 from carnet.exceptions import InvalidName, NotFound
-from carnet.server.mlflow.deps import ArtifactRootDep
+from carnet.server.artifact_root import ArtifactRoot
+from carnet.server.errors import PayloadTooLarge
+from carnet.server.mlflow.deps import ArtifactRootDep, MaxArtifactBytesDep
 from carnet.server.mlflow.request import Message, Query
-from carnet.store.artifacts.s3 import S3ArtifactRepository
 from carnet.validation import check_relative_path
 
 router = APIRouter(prefix="/artifacts", include_in_schema=False)
 
+_MAX_DECODING_ROUNDS = 10
+_SPOOL_IN_MEMORY_BYTES = 8 * 1024 * 1024
 
-def _root(root: Path | None) -> Path:
+
+def _root(root: ArtifactRoot | None) -> ArtifactRoot:
     if root is None:
         raise NotFound("this server has no artifact root: the artifact proxy is off", field="path")
     return root
 
 
-def _s3(root: Path) -> S3ArtifactRepository | None:
-    """The S3 repository when the root is an ``s3://`` URI (``create_app`` hands it over as a Path,
-    ``<cwd>/s3:/bucket/prefix``), else None."""
-    if "s3:" not in root.parts:
-        return None
-    parts = root.parts
-    return S3ArtifactRepository("s3://" + "/".join(parts[parts.index("s3:") + 1 :]))
+def _invalid(path: str) -> InvalidName:
+    return InvalidName(f"path: invalid path {path!r}", field="path")
 
 
-def _s3_path(path: str) -> str:
-    """``path`` checked as :func:`resolve` does (also after URL-decoding), normalised."""
-    resolve(Path("/"), path)  # raises InvalidName for anything escaping the root
-    return check_relative_path(path, "path")
-
-
-def resolve(root: Path, path: str) -> Path:
-    """The file or folder ``path`` names under ``root``; ``InvalidName`` for anything escaping it."""
+def safe_relative(path: str) -> str:
+    """``path`` normalised to ``a/b/c``; ``InvalidName`` when it, or what any number of further
+    URL-decoding steps make of it, could leave the root: ``..`` segments, absolute paths, drive
+    letters, backslashes, or the ``#`` and ``;`` that URL parsers cut paths at."""
     decoded = path
-    for _ in range(10):
+    for _ in range(_MAX_DECODING_ROUNDS):
         once = unquote(decoded)
         if once == decoded:
             break
         decoded = once
-    if decoded != path or "#" in path or ";" in path:
-        check_relative_path(decoded, "path")  # what a later decoding step would see
-        if "#" in decoded or ";" in decoded:
-            raise InvalidName(f"path: invalid path {path!r}", field="path")
-    relative = check_relative_path(path, "path")
-    target = (root / relative).resolve()
+    else:
+        raise _invalid(path)  # still changing after many rounds: no honest client sends that
+    if any(mark in decoded for mark in ("\\", "#", ";", "\x00")):
+        raise _invalid(path)
+    check_relative_path(decoded, "path")
+    return check_relative_path(path, "path")
+
+
+def resolve(root: Path, path: str) -> Path:
+    """The file or folder ``path`` names under the local ``root``; ``InvalidName`` for anything
+    escaping it, symlinks included."""
+    target = (root / safe_relative(path)).resolve()
     if target != root and root not in target.parents:
-        raise InvalidName(f"path: invalid path {path!r}", field="path")
+        raise _invalid(path)
     return target
 
 
+def _too_large(limit: int) -> PayloadTooLarge:
+    return PayloadTooLarge(
+        f"artifact too large: the server accepts uploads up to {limit} bytes "
+        "(raise it with carnet server --max-artifact-bytes, 0 for no limit)",
+        field="path",
+    )
+
+
+def _check_declared_size(request: Request, limit: int) -> None:
+    declared = request.headers.get("content-length", "")
+    if limit and declared.isdigit() and int(declared) > limit:
+        raise _too_large(limit)
+
+
+async def _receive(request: Request, write: Callable[[bytes], object], limit: int) -> None:
+    """Stream the request body into ``write``; ``PayloadTooLarge`` once it passes ``limit``."""
+    received = 0
+    async for chunk in request.stream():
+        if not chunk:
+            continue
+        received += len(chunk)
+        if limit and received > limit:
+            raise _too_large(limit)
+        await anyio.to_thread.run_sync(write, chunk)
+
+
+def _first_missing_folder(folder: Path) -> Path | None:
+    missing = None
+    while not folder.exists():
+        missing, folder = folder, folder.parent
+    return missing
+
+
+def _remove_empty_folders(deepest: Path, top: Path) -> None:
+    """Undo the folders an upload created, from ``deepest`` up to ``top``, while they are empty."""
+    folder = deepest
+    while True:
+        try:
+            folder.rmdir()
+        except OSError:
+            return  # not empty (another upload) or gone
+        if folder == top:
+            return
+        folder = folder.parent
+
+
 @router.put("/{path:path}")
-async def upload(path: str, request: Request, root: ArtifactRootDep) -> Message:
+async def upload(path: str, request: Request, root: ArtifactRootDep, limit: MaxArtifactBytesDep) -> Message:
     base = _root(root)
-    s3 = _s3(base)
-    if s3 is not None:
-        relative = _s3_path(path)
-        with tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024) as spool:  # bounded memory
-            async for chunk in request.stream():
-                if chunk:
-                    await anyio.to_thread.run_sync(spool.write, chunk)
+    relative = safe_relative(path)
+    _check_declared_size(request, limit)
+    if base.s3 is not None:
+        with tempfile.SpooledTemporaryFile(max_size=_SPOOL_IN_MEMORY_BYTES) as spool:  # bounded memory
+            await _receive(request, spool.write, limit)
             spool.seek(0)
-            await anyio.to_thread.run_sync(s3.log_stream, cast("BinaryIO", spool), relative)
+            await anyio.to_thread.run_sync(base.s3.log_stream, cast("BinaryIO", spool), relative)
         return {}
-    target = resolve(base, path)
-    if target == base or target.is_dir():
+    assert base.folder is not None
+    target = resolve(base.folder, path)
+    if target == base.folder or target.is_dir():
         raise InvalidName(f"path: {path!r} is a folder", field="path")
+    created = _first_missing_folder(target.parent)
     await anyio.to_thread.run_sync(lambda: target.parent.mkdir(parents=True, exist_ok=True))
-    resolve(base, path)  # the folders just made must not have changed where the path leads
     tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.part")
+    stored = False
     try:
+        resolve(base.folder, path)  # the folders just made must not have changed where the path leads
         with open(tmp, "wb") as out:
-            async for chunk in request.stream():
-                if chunk:
-                    await anyio.to_thread.run_sync(out.write, chunk)
+            await _receive(request, out.write, limit)
         os.replace(tmp, target)
+        stored = True
     finally:
         tmp.unlink(missing_ok=True)
+        if not stored and created is not None:
+            _remove_empty_folders(target.parent, created)
     return {}
 
 
 @router.get("/{path:path}", response_model=None)
 def download(path: str, root: ArtifactRootDep) -> FileResponse | StreamingResponse:
-    s3 = _s3(_root(root))
-    if s3 is not None:
-        relative = _s3_path(path)
-        body = s3.open_stream(relative)
+    base = _root(root)
+    if base.s3 is not None:
+        relative = safe_relative(path)
+        body = base.s3.open_stream(relative)
         return StreamingResponse(
             body.iter_chunks(1024 * 1024),
             media_type="application/octet-stream",
@@ -113,7 +165,8 @@ def download(path: str, root: ArtifactRootDep) -> FileResponse | StreamingRespon
                 "Content-Disposition": f"attachment; filename*=utf-8''{quote(relative.rsplit('/', 1)[-1])}",
             },
         )
-    target = resolve(_root(root), path)
+    assert base.folder is not None
+    target = resolve(base.folder, path)
     if not target.is_file():
         raise NotFound(f"No such artifact: {path!r}", field="path")
     return FileResponse(
@@ -128,10 +181,9 @@ def download(path: str, root: ArtifactRootDep) -> FileResponse | StreamingRespon
 def list_artifacts(query: Query, root: ArtifactRootDep) -> Message:
     base = _root(root)
     path = str(query.get("path") or "")
-    s3 = _s3(base)
-    if s3 is not None:
-        relative = _s3_path(path) if path else ""
-        entries = [f for f in s3.list_files(relative or None) if f.path != relative]
+    if base.s3 is not None:
+        relative = safe_relative(path) if path else ""
+        entries = [f for f in base.s3.list_files(relative or None) if f.path != relative]
         listed: list[dict[str, object]] = [
             {"path": f.path.rsplit("/", 1)[-1], "is_dir": True}
             if f.is_dir
@@ -139,13 +191,14 @@ def list_artifacts(query: Query, root: ArtifactRootDep) -> Message:
             for f in entries
         ]
         return {"files": listed} if listed else {}
-    folder = resolve(base, path) if path else base
+    assert base.folder is not None
+    folder = resolve(base.folder, path) if path else base.folder
     if not folder.is_dir():
         return {}
     files = []
     for entry in sorted(folder.iterdir(), key=lambda p: p.name):
         if entry.name.startswith(".") and entry.name.endswith(".part"):
-            continue
+            continue  # an upload in progress
         if entry.is_dir():
             files.append({"path": entry.name, "is_dir": True})
         elif entry.is_file():
@@ -156,12 +209,12 @@ def list_artifacts(query: Query, root: ArtifactRootDep) -> Message:
 @router.delete("/{path:path}")
 def delete(path: str, root: ArtifactRootDep) -> Message:
     base = _root(root)
-    s3 = _s3(base)
-    if s3 is not None:
-        s3.delete(_s3_path(path))
+    if base.s3 is not None:
+        base.s3.delete(safe_relative(path))
         return {}
-    target = resolve(base, path)
-    if target == base:
+    assert base.folder is not None
+    target = resolve(base.folder, path)
+    if target == base.folder:
         raise InvalidName("path: the artifact root cannot be deleted", field="path")
     if target.is_dir():
         shutil.rmtree(target)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import math
-from pathlib import Path
 from typing import Any
 
 from carnet.entities import Experiment, LifecycleStage, Metric, Run, RunInfo, RunStatus
+from carnet.server.artifact_root import ArtifactRoot
 
 _TO_MLFLOW_STATUS = {
     RunStatus.RUNNING: "RUNNING",
@@ -42,19 +42,16 @@ def number(value: float) -> float | str:
     return value
 
 
-def proxy_uri(local: str, artifact_root: Path | None) -> str:
-    """``mlflow-artifacts:/<path under the root>`` for a folder under the proxy's root, else as is."""
+def proxy_uri(location: str, artifact_root: ArtifactRoot | None) -> str:
+    """``mlflow-artifacts:/<path under the root>`` for a location under the proxy's root (a folder
+    or an ``s3://`` prefix), else the location as is."""
     if artifact_root is None:
-        return local
-    try:
-        relative = Path(local).resolve().relative_to(artifact_root)
-    except (ValueError, OSError):
-        return local
-    text = relative.as_posix()
-    return "mlflow-artifacts:/" + ("" if text == "." else text)
+        return location
+    relative = artifact_root.relative(location)
+    return location if relative is None else "mlflow-artifacts:/" + relative
 
 
-def experiment(exp: Experiment, artifact_root: Path | None) -> dict[str, Any]:
+def experiment(exp: Experiment, artifact_root: ArtifactRoot | None) -> dict[str, Any]:
     return {
         "experiment_id": exp.experiment_id,
         "name": exp.name,
@@ -81,7 +78,7 @@ def system_tags(info: RunInfo) -> dict[str, str]:
     return tags
 
 
-def run_info(info: RunInfo, artifact_root: Path | None) -> dict[str, Any]:
+def run_info(info: RunInfo, artifact_root: ArtifactRoot | None) -> dict[str, Any]:
     out: dict[str, Any] = {
         "run_id": info.run_id,
         "run_uuid": info.run_id,
@@ -106,7 +103,7 @@ def metric(m: Metric, run_id: str | None = None) -> dict[str, Any]:
 
 
 def run(
-    r: Run, artifact_root: Path | None, latest: dict[str, tuple[int, int]] | None = None
+    r: Run, artifact_root: ArtifactRoot | None, latest: dict[str, tuple[int, int]] | None = None
 ) -> dict[str, Any]:
     """``latest`` maps a metric to its (timestamp, step) when known (0, 0 otherwise)."""
     latest = latest or {}

@@ -28,6 +28,7 @@ def create(body: Body, store: StoreDep) -> Message:
     name = text(body, "name")
     checks.check_entity_name(name, "name")
     if body.get("artifact_location"):
+        checks.check_artifact_location(body["artifact_location"])  # a precise reason for a bad one
         raise InvalidArgument(
             "artifact_location: this server keeps artifacts under its own root; leave it out",
             field="artifact_location",
