@@ -72,6 +72,24 @@ def test_sklearn_log_model_and_load_it_back(mlflow_server, tmp_path: Path) -> No
         artifact_uri=f"{got.artifact_location}/MLmodel", dst_path=str(tmp_path / "dl")
     )
     assert model_id in Path(local).read_text()
+    import httpx
+
+    listing = httpx.get(f"{mlflow_server.url}/api/2.0/mlflow/logged-models/{model_id}/artifacts/directories")
+    assert listing.json()["root_uri"] == got.artifact_location
+    assert {"MLmodel", "model.skops"} <= {f["path"] for f in listing.json()["files"]}
+
+
+def test_log_model_outside_a_run(mlflow_server) -> None:
+    import mlflow
+
+    model, X = _iris_model()
+    mlflow.set_experiment("no-run")
+    info = mlflow.sklearn.log_model(model, name="standalone")
+    assert mlflow.active_run() is None
+    stored = mlflow_server.store.get_logged_model(info.model_id)
+    assert stored.source_run_id is None and stored.status is LoggedModelStatus.READY
+    loaded = mlflow.pyfunc.load_model(f"models:/{info.model_id}")
+    np.testing.assert_array_equal(loaded.predict(X[:5]), model.predict(X[:5]))
 
 
 def test_client_search_tags_finalize_and_errors(mlflow_server) -> None:
@@ -200,5 +218,19 @@ def test_wire_bad_input_is_a_clear_4xx(mlflow_server) -> None:
         )
         assert error(http.post(outputs, json={"models": [{"model_id": model_id}]})) == invalid
         assert error(http.post(outputs, json={"run_id": "x", "models": ["m"]})) == invalid
+        # log-batch metrics may name the model they belong to (the point is stored on the run)
+        run_id = http.post(f"{api}/runs/create", json={"experiment_id": exp}).json()["run"]["info"]["run_id"]
+        metric = {"key": "acc", "value": 0.9, "timestamp": 1, "step": 0, "model_id": model_id}
+        assert (
+            http.post(f"{api}/runs/log-batch", json={"run_id": run_id, "metrics": [metric]}).status_code
+            == 200
+        )
+        assert (
+            http.post(
+                f"{api}/runs/outputs", json={"run_id": run_id, "models": [{"model_id": model_id}]}
+            ).json()
+            == {}
+        )
+        assert mlflow_server.store.get_run_outputs(run_id)[0].model_id == model_id
         listed = http.get(f"{api}/logged-models/{model_id}/artifacts/directories")
         assert listed.status_code == 200 and listed.json() == {"root_uri": info["artifact_uri"]}
