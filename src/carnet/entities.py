@@ -226,3 +226,69 @@ class RunPage:
 
     runs: list[Run]
     next_page_token: str | None = None
+
+
+class LoggedModelStatus(str, enum.Enum):
+    """A logged model is Pending while its files upload, then Ready (or Upload failed)."""
+
+    PENDING = "PENDING"
+    READY = "READY"
+    UPLOAD_FAILED = "UPLOAD_FAILED"
+
+    @classmethod
+    def parse(cls, value: str | LoggedModelStatus) -> LoggedModelStatus:
+        """Accept carnet's names and MLflow's (``LOGGED_MODEL_READY``, ...), in any case."""
+        if isinstance(value, LoggedModelStatus):
+            return value
+        key = str(value).strip().upper()
+        key = key.removeprefix("LOGGED_MODEL_")
+        try:
+            return cls(key)
+        except ValueError:
+            from carnet.exceptions import InvalidValue
+
+            names = ", ".join(s.value for s in cls)
+            raise InvalidValue(
+                f"status: unknown logged model status {value!r}; use one of {names}", field="status"
+            ) from None
+
+
+@dataclass(frozen=True)
+class LoggedModel:
+    """A model logged by MLflow 3's ``log_model``: its files live under ``artifact_location``
+    (``<experiment location>/models/<model_id>/artifacts``); it may come from a run."""
+
+    model_id: str
+    experiment_id: str
+    name: str
+    artifact_location: str
+    status: LoggedModelStatus = LoggedModelStatus.PENDING
+    creation_timestamp_ms: int = 0
+    last_updated_timestamp_ms: int = 0
+    creator_id: str = ""
+    model_type: str = ""
+    source_run_id: str | None = None
+    status_message: str = ""
+    tags: dict[str, str] = field(default_factory=dict)
+    params: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def artifact_uri(self) -> str:
+        """MLflow's name for ``artifact_location``."""
+        return self.artifact_location
+
+
+@dataclass(frozen=True)
+class LoggedModelPage:
+    """One page of logged models; pass ``next_page_token`` back to get the next."""
+
+    models: list[LoggedModel]
+    next_page_token: str | None = None
+
+
+@dataclass(frozen=True)
+class ModelOutput:
+    """A logged model a run produced, and the step it was logged at."""
+
+    model_id: str
+    step: int = 0

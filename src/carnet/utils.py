@@ -26,6 +26,11 @@ def new_run_id() -> str:
     return uuid.uuid4().hex
 
 
+def new_model_id() -> str:
+    """A logged model id, MLflow's form: ``m-`` and 32 hex characters."""
+    return f"m-{uuid.uuid4().hex}"
+
+
 def new_batch_id() -> str:
     return uuid.uuid4().hex
 

@@ -29,6 +29,10 @@ TABLES = {
     "metric_chunks",
     "metric_records",
     "write_batches",
+    "logged_models",
+    "logged_model_tags",
+    "logged_model_params",
+    "run_outputs",
 }
 
 
@@ -77,7 +81,7 @@ def _schema_differences(engine: Engine) -> list[object]:
 
 
 def test_head_revision_is_the_newest_script() -> None:
-    assert sql_engine.head_revision() == "0002"
+    assert sql_engine.head_revision() == "0003"
 
 
 def test_new_sqlite_file_is_created_at_head(sqlite_uri: str, tmp_path: Path) -> None:
@@ -261,3 +265,28 @@ def test_points_move_into_chunks_on_upgrade_from_0001(
     values = [m.value for m in history]
     assert values[0] != values[0]  # NaN (stored as NULL by 0001)
     assert values[1:] == [-1.5, float("inf"), 0.3]
+
+
+def test_upgrade_from_0002_adds_logged_models_and_keeps_data(
+    store_uri: str, tmp_path: Path, engines: list[Engine]
+) -> None:
+    url = _database_url(store_uri, tmp_path)
+    if url.startswith("sqlite"):
+        Path(url.split(":///", 1)[1]).parent.mkdir(parents=True, exist_ok=True)
+    raw = create_engine(url)
+    engines.append(raw)
+    sql_engine.upgrade(raw, "0002")
+    assert "logged_models" not in inspect(raw).get_table_names()
+    with raw.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO experiments (experiment_id, name, artifact_location, lifecycle_stage, "
+                "creation_time, last_update_time) VALUES (7, 'old', '/a/7', 'active', 1, 1)"
+            )
+        )
+    sql_engine.upgrade(raw)
+    assert sql_engine.current_revision(raw) == sql_engine.head_revision()
+    assert set(inspect(raw).get_table_names()) == TABLES
+    assert _schema_differences(raw) == []
+    store = SqlTrackingStore(url, str(tmp_path / "artifacts"))
+    assert store.get_experiment("7").name == "old"

@@ -1,15 +1,24 @@
-"""Run search: the filter and order-by grammar, its syntax tree, and page tokens.
+"""Run and logged-model search: the filter and order-by grammar, its syntax tree, and page tokens.
 
 Pure Python; stores compile the tree (see ``carnet.store.sql.search`` for SQL).
 """
 
 from carnet.search.ast import And, Comparison, Identifier, Node, Not, Operator, Or, OrderKey, Value
 from carnet.search.paging import decode_page_token, encode_page_token
-from carnet.search.parser import ATTRIBUTE_NAMES, ENTITY_PREFIXES, parse_filter, parse_order_by
+from carnet.search.parser import (
+    ATTRIBUTE_NAMES,
+    ENTITY_PREFIXES,
+    LOGGED_MODEL_ATTRIBUTE_NAMES,
+    parse_filter,
+    parse_logged_model_filter,
+    parse_logged_model_order_by,
+    parse_order_by,
+)
 
 __all__ = [
     "ATTRIBUTE_NAMES",
     "ENTITY_PREFIXES",
+    "LOGGED_MODEL_ATTRIBUTE_NAMES",
     "And",
     "Comparison",
     "Identifier",
@@ -22,5 +31,7 @@ __all__ = [
     "decode_page_token",
     "encode_page_token",
     "parse_filter",
+    "parse_logged_model_filter",
+    "parse_logged_model_order_by",
     "parse_order_by",
 ]

@@ -33,11 +33,19 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Literal, NoReturn
 
-from carnet.entities import LifecycleStage, RunStatus
+from carnet.entities import LifecycleStage, LoggedModelStatus, RunStatus
 from carnet.exceptions import InvalidFilter, InvalidValue
 from carnet.search.ast import And, Comparison, Entity, Identifier, Node, Not, Operator, Or, OrderKey
 
-__all__ = ["ATTRIBUTE_NAMES", "ENTITY_PREFIXES", "parse_filter", "parse_order_by"]
+__all__ = [
+    "ATTRIBUTE_NAMES",
+    "ENTITY_PREFIXES",
+    "LOGGED_MODEL_ATTRIBUTE_NAMES",
+    "parse_filter",
+    "parse_logged_model_filter",
+    "parse_logged_model_order_by",
+    "parse_order_by",
+]
 
 # ---------------------------------------------------------------------------------------------
 # What may be compared with what
@@ -49,7 +57,7 @@ _SET_OPS: tuple[Operator, ...] = ("=", "!=", "IN", "NOT IN")
 _NULL_OPS: tuple[Operator, ...] = ("IS NULL", "IS NOT NULL")
 _LIKE_OPS: frozenset[Operator] = frozenset({"LIKE", "ILIKE", "NOT LIKE", "NOT ILIKE"})
 
-ValueKind = Literal["float", "int", "string", "status", "stage"]
+ValueKind = Literal["float", "int", "string", "status", "stage", "model_status"]
 
 
 @dataclass(frozen=True)
@@ -108,6 +116,60 @@ ENTITY_PREFIXES: dict[str, Entity] = {
     "run": "attribute",
 }
 _PREFIX_HELP = "metrics., params., tags. or attributes."
+
+
+@dataclass(frozen=True)
+class _Grammar:
+    """What one kind of search (runs, logged models) may name."""
+
+    attributes: dict[str, _Spec]
+    attribute_aliases: dict[str, str]
+    tag_aliases: dict[str, str]
+    prefixes: dict[str, Entity]
+    prefix_help: str
+    aliases_help: str
+    # MLflow's logged-model filters name attributes bare (``name = 'm'``); run filters may not.
+    bare_attributes: bool
+
+
+_RUN_GRAMMAR = _Grammar(
+    _ATTRIBUTES,
+    _ATTRIBUTE_ALIASES,
+    _TAG_ALIASES,
+    ENTITY_PREFIXES,
+    _PREFIX_HELP,
+    "(or metric., param., tag., attribute., attr., run.)",
+    False,
+)
+
+_MODEL_ATTRIBUTES: dict[str, _Spec] = {
+    "model_id": _Spec(_STRING_OPS, "string"),
+    "name": _Spec(_STRING_OPS, "string"),
+    "model_type": _TEXT_ATTR_SPEC,
+    "status": _Spec(_SET_OPS, "model_status"),
+    "source_run_id": _TEXT_ATTR_SPEC,
+    "creation_timestamp": _Spec(_NUMERIC_OPS, "int"),
+    "last_updated_timestamp": _Spec(_NUMERIC_OPS, "int"),
+}
+
+#: The canonical attribute names of a logged-model search.
+LOGGED_MODEL_ATTRIBUTE_NAMES: frozenset[str] = frozenset(_MODEL_ATTRIBUTES)
+
+# Metrics are not linked to logged models (yet), so a logged-model filter cannot name them.
+_MODEL_GRAMMAR = _Grammar(
+    _MODEL_ATTRIBUTES,
+    {
+        "creation_time": "creation_timestamp",
+        "creation_timestamp_ms": "creation_timestamp",
+        "last_updated_time": "last_updated_timestamp",
+        "last_updated_timestamp_ms": "last_updated_timestamp",
+    },
+    {},
+    {k: v for k, v in ENTITY_PREFIXES.items() if v != "metric" and k != "run"},
+    "params., tags. or attributes. (or a bare attribute such as name)",
+    "(or param., tag., attribute., attr.)",
+    True,
+)
 
 # ---------------------------------------------------------------------------------------------
 # Tokens
@@ -264,8 +326,9 @@ class _Raw:
 
 
 class _Parser:
-    def __init__(self, text: str, field: str) -> None:
+    def __init__(self, text: str, field: str, grammar: _Grammar = _RUN_GRAMMAR) -> None:
         self.text = text
+        self.grammar = grammar
         self.fail = _Fail(field)
         self.tokens = _Lexer(text, self.fail).tokens()
         self.i = 0
@@ -327,7 +390,7 @@ class _Parser:
                 return self.negation_or_group(tok)
             finally:
                 self.depth -= 1
-        return self.comparison(self.identifier(allow_bare=False))
+        return self.comparison(self.identifier(allow_bare=self.grammar.bare_attributes))
 
     def negation_or_group(self, tok: _Token) -> Node:
         """``NOT not_expr`` or ``( or_expr )``, starting at ``tok``."""
@@ -373,7 +436,7 @@ class _Parser:
             value = self.value_list() if op in ("IN", "NOT IN") else self.scalar()
         else:
             self.fail(f"Expected an operator after {ident[1]} ({_OPERATOR_HELP}), got {self.describe(tok)}")
-        return _check(ident[0], ident[1], op, value, self.fail)
+        return _check(ident[0], ident[1], op, value, self.fail, self.grammar)
 
     def scalar(self) -> _Raw:
         tok = self.advance()
@@ -411,23 +474,24 @@ class _Parser:
                 f"Expected an identifier such as metrics.loss, params.alpha, tags.team or "
                 f"attributes.status, got {self.describe(tok)}"
             )
+        grammar = self.grammar
         prefix, dot, key = tok.value.partition(".")
         if not dot:
             if allow_bare:
-                return _attribute(tok.value, tok.value, self.fail)
+                return _attribute(tok.value, tok.value, self.fail, grammar)
             if tok.value.upper() in ("AND", "OR", "NOT", "IN", "LIKE", "ILIKE", "IS", "NULL"):
                 self.fail(f"Expected a condition, got the keyword {self.describe(tok)}")
-            known = tok.value.lower() in _ATTRIBUTES or tok.value.lower() in _ATTRIBUTE_ALIASES
+            known = tok.value.lower() in grammar.attributes or tok.value.lower() in grammar.attribute_aliases
             example = f"attributes.{tok.text}" if known else f"metrics.{tok.text}"
             self.fail(
                 f"Identifier {tok.text!r} at position {tok.pos} needs an entity prefix: "
-                f"{_PREFIX_HELP} (e.g. {example})"
+                f"{grammar.prefix_help} (e.g. {example})"
             )
-        entity = ENTITY_PREFIXES.get(prefix.lower())
+        entity = grammar.prefixes.get(prefix.lower())
         if entity is None:
             self.fail(
-                f"Unknown entity {prefix!r} in {tok.text!r} at position {tok.pos}; use {_PREFIX_HELP} "
-                "(or metric., param., tag., attribute., attr., run.)"
+                f"Unknown entity {prefix!r} in {tok.text!r} at position {tok.pos}; "
+                f"use {grammar.prefix_help} {grammar.aliases_help}"
             )
         if not key:
             quoted = self.peek()
@@ -443,26 +507,26 @@ class _Parser:
             if not key.strip():
                 self.fail(f"Empty key after {tok.text!r} at position {tok.pos}")
         if entity == "attribute":
-            return _attribute(key, tok.text, self.fail)
-        if entity == "tag" and key in _TAG_ALIASES:
-            name = _TAG_ALIASES[key]
+            return _attribute(key, tok.text, self.fail, grammar)
+        if entity == "tag" and key in grammar.tag_aliases:
+            name = grammar.tag_aliases[key]
             return Identifier("attribute", name), f"attribute {name!r} (tags.{key})"
         return Identifier(entity, key), f"{entity} {key!r}"
 
 
-def _attribute(name: str, written: str, fail: _Fail) -> tuple[Identifier, str]:
-    canonical = _ATTRIBUTE_ALIASES.get(name.lower(), name.lower())
-    if canonical not in _ATTRIBUTES:
-        valid = ", ".join(sorted([*_ATTRIBUTES, *_ATTRIBUTE_ALIASES]))
+def _attribute(name: str, written: str, fail: _Fail, grammar: _Grammar) -> tuple[Identifier, str]:
+    canonical = grammar.attribute_aliases.get(name.lower(), name.lower())
+    if canonical not in grammar.attributes:
+        valid = ", ".join(sorted([*grammar.attributes, *grammar.attribute_aliases]))
         fail(f"Unknown attribute {name!r} (in {written!r}); valid attributes are: {valid}")
     return Identifier("attribute", canonical), f"attribute {canonical!r}"
 
 
-def _spec(ident: Identifier) -> _Spec:
+def _spec(ident: Identifier, grammar: _Grammar) -> _Spec:
     if ident.entity == "metric":
         return _METRIC_SPEC
     if ident.entity == "attribute":
-        return _ATTRIBUTES[ident.key]
+        return grammar.attributes[ident.key]
     return _PARAM_TAG_SPEC
 
 
@@ -472,9 +536,10 @@ def _check(
     op: Operator,
     raw: _Raw | tuple[_Raw, ...] | None,
     fail: _Fail,
+    grammar: _Grammar,
 ) -> Comparison:
     """Check that ``op`` and the literal suit ``ident``; convert the literal to its AST type."""
-    spec = _spec(ident)
+    spec = _spec(ident, grammar)
     if op not in spec.ops:
         fail(f"Operator {op} is not allowed for {label}; use one of {', '.join(spec.ops)}")
     if raw is None:
@@ -527,6 +592,12 @@ def _as_text(kind: ValueKind, raw: _Raw, label: str, fail: _Fail) -> str:
                 f"Unknown run status {raw.value!r} for {label}; use one of {names} "
                 "(or MLflow's RUNNING, SCHEDULED, FINISHED, FAILED, KILLED)"
             )
+    if kind == "model_status":
+        try:
+            return LoggedModelStatus.parse(raw.value).value
+        except InvalidValue:
+            names = ", ".join(s.value for s in LoggedModelStatus)
+            fail(f"Unknown logged model status {raw.value!r} for {label}; use one of {names}")
     if kind == "stage":
         stages = [s.value for s in LifecycleStage]
         if raw.value.lower() not in stages:
@@ -574,9 +645,27 @@ def parse_order_by(items: list[str] | None) -> list[OrderKey]:
     ``start_time`` is allowed too) optionally followed by ``ASC`` (the default) or ``DESC``.
     Raises :class:`InvalidFilter` (``field="order_by"``).
     """
+    return _order_by(items, _RUN_GRAMMAR)
+
+
+def parse_logged_model_filter(text: str | None) -> Node | None:
+    """Parse a logged-model search filter: attributes (``name``, ``model_id``, ``model_type``,
+    ``status``, ``source_run_id``, ``creation_timestamp``, ``last_updated_timestamp``), bare or
+    with ``attributes.``, and ``params.`` / ``tags.``; ``None`` for an empty filter."""
+    if text is None or not text.strip():
+        return None
+    return _Parser(text, "filter", _MODEL_GRAMMAR).filter()
+
+
+def parse_logged_model_order_by(items: list[str] | None) -> list[OrderKey]:
+    """Parse logged-model order-by clauses such as ``creation_timestamp DESC`` or ``name``."""
+    return _order_by(items, _MODEL_GRAMMAR)
+
+
+def _order_by(items: list[str] | None, grammar: _Grammar) -> list[OrderKey]:
     keys: list[OrderKey] = []
     for item in items or []:
-        parser = _Parser(item, "order_by")
+        parser = _Parser(item, "order_by", grammar)
         if parser.peek().kind == "eof":
             parser.fail("Empty clause; expected an identifier such as metrics.loss DESC")
         ident, _ = parser.identifier(allow_bare=True)

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from carnet.store.base import LogBatch, MetricDeclaration, NewRun, RecordWrite, TrackingStore
+from carnet.store.base import (
+    LogBatch,
+    MetricDeclaration,
+    NewLoggedModel,
+    NewRun,
+    RecordWrite,
+    TrackingStore,
+)
 
 if TYPE_CHECKING:
     from carnet.config import Location
@@ -13,6 +20,7 @@ if TYPE_CHECKING:
 __all__ = [
     "LogBatch",
     "MetricDeclaration",
+    "NewLoggedModel",
     "NewRun",
     "RecordWrite",
     "TrackingStore",

@@ -21,11 +21,15 @@ from typing import Any
 
 from carnet.entities import (
     Experiment,
+    LoggedModel,
+    LoggedModelPage,
+    LoggedModelStatus,
     Metric,
     MetricColumns,
     MetricInfo,
     MetricKind,
     MetricRecord,
+    ModelOutput,
     Param,
     Run,
     RunInfo,
@@ -100,6 +104,20 @@ class NewRun:
     git_dirty: bool | None = None
     description: str = ""
     tags: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class NewLoggedModel:
+    """What a caller sets when logging a model; the store fills in the id, the artifact location
+    and the timestamps. A model without a name gets a generated one."""
+
+    experiment_id: str
+    name: str | None = None
+    model_type: str = ""
+    source_run_id: str | None = None
+    creator_id: str = ""
+    tags: dict[str, str] = field(default_factory=dict)
+    params: dict[str, str] = field(default_factory=dict)
 
 
 class TrackingStore(abc.ABC):
@@ -207,3 +225,58 @@ class TrackingStore(abc.ABC):
     @abc.abstractmethod
     def get_metric_records(self, run_id: str, key: str) -> list[MetricRecord]:
         """The structured values (rows, tables, images) of one metric in logging order."""
+
+    # -- logged models -----------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def create_logged_model(self, new: NewLoggedModel) -> LoggedModel:
+        """Create a Pending model with artifact location
+        ``<experiment artifact location>/models/<model_id>/artifacts``. Raises ``NotFound`` for an
+        unknown experiment or source run, ``InvalidState`` for a deleted experiment."""
+
+    @abc.abstractmethod
+    def get_logged_model(self, model_id: str) -> LoggedModel:
+        """The model with its tags and params. Raises ``NotFound`` (also for a deleted model)."""
+
+    @abc.abstractmethod
+    def finalize_logged_model(
+        self, model_id: str, status: LoggedModelStatus, status_message: str | None = None
+    ) -> LoggedModel:
+        """Set the model's status (Ready once its files are uploaded, or Upload failed)."""
+
+    @abc.abstractmethod
+    def delete_logged_model(self, model_id: str) -> None:
+        """Hide the model from reads and searches; its files are kept."""
+
+    @abc.abstractmethod
+    def set_logged_model_tags(self, model_id: str, tags: dict[str, str]) -> None:
+        """Set (or overwrite) tags of the model."""
+
+    @abc.abstractmethod
+    def delete_logged_model_tag(self, model_id: str, key: str) -> None:
+        """Raises ``NotFound`` when the model has no tag ``key``."""
+
+    @abc.abstractmethod
+    def log_logged_model_params(self, model_id: str, params: dict[str, str]) -> None:
+        """Add params; like run params they are immutable (``ParamConflict`` for another value)."""
+
+    @abc.abstractmethod
+    def search_logged_models(
+        self,
+        experiment_ids: Sequence[str],
+        filter_string: str | None = None,
+        order_by: Sequence[str] | None = None,
+        max_results: int = 100,
+        page_token: str | None = None,
+    ) -> LoggedModelPage:
+        """Models of the experiments matching the filter (``name = 'm'``, ``status = 'READY'``,
+        ``params.x = '1'``, ``tags.t LIKE 'a%'``, ...), newest first unless ``order_by`` says
+        otherwise, one page at a time."""
+
+    @abc.abstractmethod
+    def log_run_outputs(self, run_id: str, outputs: Sequence[ModelOutput]) -> None:
+        """Record models the run produced (logging one again updates its step)."""
+
+    @abc.abstractmethod
+    def get_run_outputs(self, run_id: str) -> list[ModelOutput]:
+        """The models the run produced, in the order they were first recorded."""

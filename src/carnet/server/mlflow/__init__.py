@@ -2,7 +2,9 @@
 ``/ajax-api``) and its artifact proxy, translated to the :class:`~carnet.store.base.TrackingStore`.
 
 An unmodified ``mlflow`` client pointed at a carnet server logs experiments, runs, params, metrics,
-tags and artifacts. The model registry and logged models are not implemented (404).
+tags, artifacts and logged models (``mlflow.<flavor>.log_model``, loaded back from ``models:/<m-id>``
+or ``runs:/<run>/<name>``). The model registry (registered models, model versions) is not
+implemented (404).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from fastapi import APIRouter
 
 from carnet.server.mlflow.artifacts import router as artifact_router
 from carnet.server.mlflow.experiments import router as experiments_router
+from carnet.server.mlflow.logged_models import outputs_router
 from carnet.server.mlflow.logged_models import router as logged_models_router
 from carnet.server.mlflow.metrics import router as metrics_router
 from carnet.server.mlflow.runs import router as runs_router
@@ -25,6 +28,7 @@ def tracking_router() -> APIRouter:
     router.include_router(runs_router)
     router.include_router(metrics_router)
     router.include_router(logged_models_router)
+    router.include_router(outputs_router)
     return router
 
 

@@ -9,10 +9,14 @@ from urllib.parse import quote
 
 from carnet.entities import (
     Experiment,
+    LoggedModel,
+    LoggedModelPage,
+    LoggedModelStatus,
     Metric,
     MetricColumns,
     MetricInfo,
     MetricRecord,
+    ModelOutput,
     Param,
     Run,
     RunInfo,
@@ -27,24 +31,41 @@ from carnet.schemas import (
     CreateExperimentResponse,
     ExperimentResponse,
     ExperimentsResponse,
+    FinalizeLoggedModelRequest,
     LogBatchRequest,
+    LoggedModelResponse,
+    LogLoggedModelParamsRequest,
     MetricColumnsResponse,
     MetricDeclarationSchema,
     MetricInfosResponse,
     MetricRecordsResponse,
+    ModelOutputSchema,
+    NewLoggedModelRequest,
     NewRunRequest,
     ParamSchema,
     RecordWriteSchema,
     RunInfoResponse,
+    RunOutputsRequest,
+    RunOutputsResponse,
     RunResponse,
+    SearchLoggedModelsRequest,
+    SearchLoggedModelsResponse,
     SearchRunsRequest,
     SearchRunsResponse,
+    SetLoggedModelTagsRequest,
     TagSchema,
     decode_payload,
     encode_float,
     encode_payload,
 )
-from carnet.store.base import LogBatch, MetricDeclaration, NewRun, RecordWrite, TrackingStore
+from carnet.store.base import (
+    LogBatch,
+    MetricDeclaration,
+    NewLoggedModel,
+    NewRun,
+    RecordWrite,
+    TrackingStore,
+)
 from carnet.store.rest.client import RestClient
 from carnet.validation import MAX_BATCH_METRICS
 
@@ -313,3 +334,77 @@ class RestTrackingStore(TrackingStore):
         path = f"/runs/{_segment(run_id, 'run_id')}/metrics/{_segment(key, 'key')}/records"
         answer = MetricRecordsResponse.model_validate(self._call("GET", path))
         return [r.to_entity() for r in answer.records]
+
+    # -- logged models -----------------------------------------------------------------------
+
+    def create_logged_model(self, new: NewLoggedModel) -> LoggedModel:
+        if not new.experiment_id:
+            raise InvalidArgument("experiment_id: must not be empty", field="experiment_id")
+        body = NewLoggedModelRequest(
+            experiment_id=new.experiment_id,
+            name=new.name,
+            model_type=new.model_type,
+            source_run_id=new.source_run_id,
+            creator_id=new.creator_id,
+            tags=dict(new.tags),
+            params=dict(new.params),
+        )
+        answer = self._call("POST", "/logged-models", json=body.model_dump(mode="json"))
+        return LoggedModelResponse.model_validate(answer).model.to_entity()
+
+    def get_logged_model(self, model_id: str) -> LoggedModel:
+        answer = self._call("GET", f"/logged-models/{_segment(model_id, 'model_id')}")
+        return LoggedModelResponse.model_validate(answer).model.to_entity()
+
+    def finalize_logged_model(
+        self, model_id: str, status: LoggedModelStatus, status_message: str | None = None
+    ) -> LoggedModel:
+        body = FinalizeLoggedModelRequest(
+            status=LoggedModelStatus.parse(status).value, status_message=status_message
+        )
+        path = f"/logged-models/{_segment(model_id, 'model_id')}"
+        answer = self._call("PATCH", path, json=body.model_dump(mode="json"))
+        return LoggedModelResponse.model_validate(answer).model.to_entity()
+
+    def delete_logged_model(self, model_id: str) -> None:
+        self._call("DELETE", f"/logged-models/{_segment(model_id, 'model_id')}")
+
+    def set_logged_model_tags(self, model_id: str, tags: dict[str, str]) -> None:
+        path = f"/logged-models/{_segment(model_id, 'model_id')}/tags"
+        self._call("PATCH", path, json=SetLoggedModelTagsRequest(tags=dict(tags)).model_dump(mode="json"))
+
+    def delete_logged_model_tag(self, model_id: str, key: str) -> None:
+        self._call("DELETE", f"/logged-models/{_segment(model_id, 'model_id')}/tags/{_segment(key, 'key')}")
+
+    def log_logged_model_params(self, model_id: str, params: dict[str, str]) -> None:
+        path = f"/logged-models/{_segment(model_id, 'model_id')}/params"
+        body = LogLoggedModelParamsRequest(params=dict(params))
+        self._call("POST", path, json=body.model_dump(mode="json"))
+
+    def search_logged_models(
+        self,
+        experiment_ids: Sequence[str],
+        filter_string: str | None = None,
+        order_by: Sequence[str] | None = None,
+        max_results: int = 100,
+        page_token: str | None = None,
+    ) -> LoggedModelPage:
+        body = SearchLoggedModelsRequest(
+            experiment_ids=list(experiment_ids),
+            filter=filter_string,
+            order_by=list(order_by) if order_by is not None else None,
+            max_results=max_results,
+            page_token=page_token,
+        )
+        answer = self._call("POST", "/logged-models/search", json=body.model_dump(mode="json"))
+        return SearchLoggedModelsResponse.model_validate(answer).to_entity()
+
+    def log_run_outputs(self, run_id: str, outputs: Sequence[ModelOutput]) -> None:
+        body = RunOutputsRequest(
+            models=[ModelOutputSchema(model_id=o.model_id, step=o.step) for o in outputs]
+        )
+        self._call("POST", f"/runs/{_segment(run_id, 'run_id')}/outputs", json=body.model_dump(mode="json"))
+
+    def get_run_outputs(self, run_id: str) -> list[ModelOutput]:
+        answer = self._call("GET", f"/runs/{_segment(run_id, 'run_id')}/outputs")
+        return [m.to_entity() for m in RunOutputsResponse.model_validate(answer).models]

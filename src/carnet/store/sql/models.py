@@ -194,3 +194,60 @@ class WriteBatchRow(Base):
     run_key: Mapped[int] = _run_key_fk()
     batch_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     applied_time: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+
+# -- logged models (MLflow 3's log_model) ---------------------------------------------------------
+
+
+class LoggedModelRow(Base):
+    __tablename__ = "logged_models"
+    __table_args__ = (Index("ix_logged_models_experiment_created", "experiment_id", "creation_timestamp_ms"),)
+
+    model_id: Mapped[str] = mapped_column(String(34), primary_key=True)
+    experiment_id: Mapped[int] = mapped_column(
+        ForeignKey("experiments.experiment_id", ondelete="CASCADE"), nullable=False
+    )
+    name: Mapped[str] = mapped_column(String(256), nullable=False)
+    artifact_location: Mapped[str] = mapped_column(Text, nullable=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False)
+    status_message: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    creator_id: Mapped[str] = mapped_column(String(256), nullable=False, default="")
+    model_type: Mapped[str] = mapped_column(String(256), nullable=False, default="")
+    # No foreign key: a model outlives a run that is deleted for good.
+    source_run_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    lifecycle_stage: Mapped[str] = mapped_column(String(16), nullable=False, default="active")
+    creation_timestamp_ms: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    last_updated_timestamp_ms: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+
+def _model_id_fk() -> Mapped[str]:
+    return mapped_column(ForeignKey("logged_models.model_id", ondelete="CASCADE"), primary_key=True)
+
+
+class LoggedModelTagRow(Base):
+    __tablename__ = "logged_model_tags"
+
+    model_id: Mapped[str] = _model_id_fk()
+    key: Mapped[str] = mapped_column(String(250), primary_key=True)
+    value: Mapped[str] = mapped_column(Text, nullable=False)
+
+
+class LoggedModelParamRow(Base):
+    __tablename__ = "logged_model_params"
+
+    model_id: Mapped[str] = _model_id_fk()
+    key: Mapped[str] = mapped_column(String(250), primary_key=True)
+    value: Mapped[str] = mapped_column(String(6000), nullable=False)
+
+
+class RunOutputRow(Base):
+    """A logged model a run produced (MLflow's ``runs/outputs``)."""
+
+    __tablename__ = "run_outputs"
+    __table_args__ = (Index("ix_run_outputs_model_id", "model_id"),)
+
+    run_key: Mapped[int] = _run_key_fk()
+    model_id: Mapped[str] = _model_id_fk()
+    step: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+    # Keeps the order outputs were recorded in.
+    created_time: Mapped[int] = mapped_column(BigInteger, nullable=False)

@@ -8,10 +8,14 @@ from collections.abc import Sequence
 from carnet.entities import (
     Experiment,
     LifecycleStage,
+    LoggedModel,
+    LoggedModelPage,
+    LoggedModelStatus,
     Metric,
     MetricColumns,
     MetricInfo,
     MetricRecord,
+    ModelOutput,
     Run,
     RunInfo,
     RunPage,
@@ -19,8 +23,8 @@ from carnet.entities import (
     ViewType,
 )
 from carnet.exceptions import InvalidArgument, NotFound
-from carnet.store.base import LogBatch, NewRun, TrackingStore
-from carnet.store.sql import experiments, logging, metrics, runs
+from carnet.store.base import LogBatch, NewLoggedModel, NewRun, TrackingStore
+from carnet.store.sql import experiments, logged_models, logging, metrics, runs
 from carnet.store.sql.engine import SessionFactory, get_engine
 from carnet.store.sql.models import ExperimentRow
 
@@ -152,15 +156,7 @@ class SqlTrackingStore(TrackingStore):
         from carnet.search import decode_page_token, encode_page_token, parse_filter, parse_order_by
         from carnet.store.sql.search import find_run_ids
 
-        if (
-            isinstance(max_results, bool)
-            or not isinstance(max_results, int)
-            or not 0 < max_results <= MAX_RESULTS_LIMIT
-        ):
-            raise InvalidArgument(
-                f"max_results: must be an integer from 1 to {MAX_RESULTS_LIMIT}, got {max_results!r}",
-                field="max_results",
-            )
+        _check_max_results(max_results)
         node = parse_filter(filter_string)
         keys = parse_order_by(list(order_by) if order_by else None)
         offset = decode_page_token(page_token)
@@ -190,3 +186,90 @@ class SqlTrackingStore(TrackingStore):
     def get_metric_records(self, run_id: str, key: str) -> list[MetricRecord]:
         with self._sessions.read() as session:
             return metrics.records(session, runs.load(session, run_id).run_key, key)
+
+    # -- logged models -----------------------------------------------------------------------
+
+    def create_logged_model(self, new: NewLoggedModel) -> LoggedModel:
+        with self._sessions.begin() as session:
+            return logged_models.to_entities(session, [logged_models.create(session, new)])[0]
+
+    def get_logged_model(self, model_id: str) -> LoggedModel:
+        with self._sessions.read() as session:
+            return logged_models.to_entities(session, [logged_models.load(session, model_id)])[0]
+
+    def finalize_logged_model(
+        self, model_id: str, status: LoggedModelStatus, status_message: str | None = None
+    ) -> LoggedModel:
+        status = LoggedModelStatus.parse(status)
+        with self._sessions.begin() as session:
+            row = logged_models.finalize(session, model_id, status, status_message)
+            return logged_models.to_entities(session, [row])[0]
+
+    def delete_logged_model(self, model_id: str) -> None:
+        with self._sessions.begin() as session:
+            logged_models.delete(session, model_id)
+
+    def set_logged_model_tags(self, model_id: str, tags: dict[str, str]) -> None:
+        with self._sessions.begin() as session:
+            logged_models.set_tags(session, model_id, tags)
+
+    def delete_logged_model_tag(self, model_id: str, key: str) -> None:
+        with self._sessions.begin() as session:
+            logged_models.delete_tag(session, model_id, key)
+
+    def log_logged_model_params(self, model_id: str, params: dict[str, str]) -> None:
+        with self._sessions.begin() as session:
+            logged_models.log_params(session, model_id, params)
+
+    def search_logged_models(
+        self,
+        experiment_ids: Sequence[str],
+        filter_string: str | None = None,
+        order_by: Sequence[str] | None = None,
+        max_results: int = 100,
+        page_token: str | None = None,
+    ) -> LoggedModelPage:
+        from carnet.search import (
+            decode_page_token,
+            encode_page_token,
+            parse_logged_model_filter,
+            parse_logged_model_order_by,
+        )
+
+        _check_max_results(max_results)
+        if not experiment_ids:
+            raise InvalidArgument(
+                "experiment_ids: name at least one experiment to search", field="experiment_ids"
+            )
+        node = parse_logged_model_filter(filter_string)
+        keys = parse_logged_model_order_by(list(order_by) if order_by else None)
+        offset = decode_page_token(page_token)
+        ids = [experiments.parse_experiment_id(e) for e in experiment_ids]
+        with self._sessions.read() as session:
+            for experiment_id in ids:
+                if session.get(ExperimentRow, experiment_id) is None:
+                    raise NotFound(f"experiment {experiment_id} does not exist", field="experiment_ids")
+            found = logged_models.search(session, ids, node, keys)
+        page = found[offset : offset + max_results]
+        more = len(found) > offset + max_results
+        return LoggedModelPage(page, encode_page_token(offset + max_results) if more else None)
+
+    def log_run_outputs(self, run_id: str, outputs: Sequence[ModelOutput]) -> None:
+        with self._sessions.begin() as session:
+            logged_models.log_outputs(session, run_id, outputs)
+
+    def get_run_outputs(self, run_id: str) -> list[ModelOutput]:
+        with self._sessions.read() as session:
+            return logged_models.outputs_of(session, run_id)
+
+
+def _check_max_results(max_results: int) -> None:
+    if (
+        isinstance(max_results, bool)
+        or not isinstance(max_results, int)
+        or not 0 < max_results <= MAX_RESULTS_LIMIT
+    ):
+        raise InvalidArgument(
+            f"max_results: must be an integer from 1 to {MAX_RESULTS_LIMIT}, got {max_results!r}",
+            field="max_results",
+        )
