@@ -51,6 +51,7 @@ def test_sklearn_log_model_and_load_it_back(mlflow_server, tmp_path: Path) -> No
     assert [o.model_id for o in mlflow_server.store.get_run_outputs(run_id)] == [model_id]
 
     client = MlflowClient(mlflow_server.url)
+    assert [o.model_id for o in client.get_run(run_id).outputs.model_outputs] == [model_id]
     got = client.get_logged_model(model_id)
     assert got.artifact_location == f"mlflow-artifacts:/{exp_id}/models/{model_id}/artifacts"
     assert str(got.status) == "READY"

@@ -67,7 +67,11 @@ def get(query: Query, store: StoreDep, root: ArtifactRootDep) -> Message:
         for i in store.get_metric_infos(run_id)
         if i.last_value is not None
     }
-    return {"run": convert.run(run, root, latest)}
+    out = convert.run(run, root, latest)
+    outputs = store.get_run_outputs(run_id)
+    if outputs:  # lets the client link metrics logged after log_model to the model
+        out["outputs"] = {"model_outputs": [{"model_id": o.model_id, "step": o.step} for o in outputs]}
+    return {"run": out}
 
 
 @router.post("/update")
