@@ -102,6 +102,7 @@ def server(
         port=port,
         workers=workers,
         log_level="warning",
+        access_log=False,
         ws="none",
         lifespan="off",
     )

@@ -58,6 +58,8 @@ from carnet.schemas.models import (
     decode_payload,
     encode_float,
     encode_payload,
+    run_to_wire,
+    to_json,
 )
 
 __all__ = [
@@ -107,4 +109,6 @@ __all__ = [
     "decode_payload",
     "encode_float",
     "encode_payload",
+    "run_to_wire",
+    "to_json",
 ]

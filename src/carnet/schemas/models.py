@@ -206,6 +206,39 @@ class RunSchema(_Response):
         )
 
 
+def run_to_wire(run: Run) -> dict[str, Any]:
+    """``RunSchema.of(run).model_dump(mode="json")`` written out by hand, for the API's biggest
+    answers (search pages of a thousand runs). Non-finite metric values stay floats: encode with
+    :func:`to_json`, which writes them as strings. ``tests/schemas`` holds the two to equality."""
+    i = run.info
+    return {
+        "info": {
+            "run_id": i.run_id,
+            "experiment_id": i.experiment_id,
+            "run_name": i.run_name,
+            "status": i.status.value,
+            "start_time": i.start_time,
+            "end_time": i.end_time,
+            "artifact_uri": i.artifact_uri,
+            "lifecycle_stage": i.lifecycle_stage.value,
+            "user_id": i.user_id,
+            "parent_run_id": i.parent_run_id,
+            "source_type": i.source_type,
+            "source_name": i.source_name,
+            "git_commit": i.git_commit,
+            "git_dirty": i.git_dirty,
+            "description": i.description,
+        },
+        "data": {"metrics": run.data.metrics, "params": run.data.params, "tags": run.data.tags},
+    }
+
+
+def to_json(value: Any) -> bytes:
+    """JSON bytes in the wire's conventions (non-finite floats as "NaN", "Infinity", "-Infinity"),
+    by pydantic-core's encoder: several times faster than the standard library's."""
+    return pydantic_core.to_json(value, inf_nan_mode="strings")
+
+
 class RunResponse(_Response):
     run: RunSchema
 

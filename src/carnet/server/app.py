@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 from collections.abc import Sequence
@@ -230,10 +231,14 @@ def app_from_env() -> FastAPI:
         )
     hosts = os.environ.get(ENV_ALLOWED_HOSTS)
     origins = os.environ.get(ENV_CORS_ALLOWED_ORIGINS)
-    return create_app(
+    app = create_app(
         tracking_store(location),
         artifact_root=location.artifact_root,
         allowed_hosts=None if hosts is None else split_list(hosts),
         cors_allowed_origins=None if origins is None else split_list(origins),
         max_artifact_bytes=_int_from_env(ENV_MAX_ARTIFACT_BYTES, DEFAULT_MAX_ARTIFACT_BYTES),
     )
+    # Everything loaded so far lives as long as the process: keep it out of the cyclic collector's
+    # full passes, which otherwise walk it again and again while requests allocate.
+    gc.freeze()
+    return app

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
 from carnet.entities import Param, RunStatus, RunTag
 from carnet.exceptions import LimitExceeded
@@ -17,6 +17,8 @@ from carnet.schemas import (
     SearchRunsResponse,
     UpdateRunRequest,
     decode_payload,
+    run_to_wire,
+    to_json,
 )
 from carnet.server import checks
 from carnet.server.deps import StoreDep
@@ -35,17 +37,18 @@ def create_run(body: NewRunRequest, store: StoreDep) -> RunResponse:
     return RunResponse(run=RunSchema.of(run))
 
 
-@router.post("/search")
-def search_runs(body: SearchRunsRequest, store: StoreDep) -> SearchRunsResponse:
+@router.post("/search", response_model=SearchRunsResponse)
+def search_runs(body: SearchRunsRequest, store: StoreDep) -> Response:
     page = store.search_runs(
         body.experiment_ids, body.filter, body.view, body.max_results, body.order_by, body.page_token
     )
-    return SearchRunsResponse.of(page)
+    answer = {"runs": [run_to_wire(r) for r in page.runs], "next_page_token": page.next_page_token}
+    return Response(to_json(answer), media_type="application/json")
 
 
-@router.get("/{run_id}")
-def get_run(run_id: str, store: StoreDep) -> RunResponse:
-    return RunResponse(run=RunSchema.of(store.get_run(run_id)))
+@router.get("/{run_id}", response_model=RunResponse)
+def get_run(run_id: str, store: StoreDep) -> Response:
+    return Response(to_json({"run": run_to_wire(store.get_run(run_id))}), media_type="application/json")
 
 
 @router.patch("/{run_id}")

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
 from carnet.entities import Metric
 from carnet.exceptions import InvalidArgument
 from carnet.search import decode_page_token, encode_page_token
 from carnet.server.deps import StoreDep
 from carnet.server.mlflow import convert
-from carnet.server.mlflow.request import Message, Query, as_int, as_list, run_id_of, text
+from carnet.server.mlflow.request import Message, Query, answer, as_int, as_list, run_id_of, text
 
 router = APIRouter(prefix="/metrics")
 
@@ -19,7 +19,7 @@ BULK_MAX_RESULTS = 2500
 
 
 @router.get("/get-history")
-def get_history(query: Query, store: StoreDep) -> Message:
+def get_history(query: Query, store: StoreDep) -> Response:
     run_id = run_id_of(query)
     key = text(query, "metric_key")
     max_results = as_int(query, "max_results", HISTORY_PAGE) or HISTORY_PAGE
@@ -27,11 +27,18 @@ def get_history(query: Query, store: StoreDep) -> Message:
         raise InvalidArgument("max_results must be positive", field="max_results")
     offset = decode_page_token(str(query.get("page_token") or "") or None)
     store.get_run(run_id)  # NotFound for an unknown run
-    points = store.get_metric_history(run_id, key)
-    out: Message = {"metrics": [convert.metric(m) for m in points[offset : offset + max_results]]}
-    if offset + max_results < len(points):
-        out["next_page_token"] = encode_page_token(offset + max_results)
-    return out
+    columns = store.get_metric_columns(run_id, key)
+    end = offset + max_results
+    page = zip(
+        columns.values[offset:end].tolist(),
+        columns.timestamps[offset:end].tolist(),
+        columns.steps[offset:end].tolist(),
+        strict=True,
+    )
+    out: Message = {"metrics": [{"key": key, "value": v, "timestamp": t, "step": s} for v, t, s in page]}
+    if end < len(columns):
+        out["next_page_token"] = encode_page_token(end)
+    return answer(out)
 
 
 def _sample(points: list[Metric], n: int) -> list[Metric]:
@@ -45,7 +52,7 @@ def _sample(points: list[Metric], n: int) -> list[Metric]:
 
 
 @router.get("/get-history-bulk-interval")
-def get_history_bulk_interval(query: Query, store: StoreDep) -> Message:
+def get_history_bulk_interval(query: Query, store: StoreDep) -> Response:
     run_ids = [str(r) for r in as_list(query.get("run_ids"))]
     if not run_ids:
         raise InvalidArgument("Missing value for required parameter 'run_ids'", field="run_ids")
@@ -71,4 +78,4 @@ def get_history_bulk_interval(query: Query, store: StoreDep) -> Message:
         if start is not None and end is not None:
             points = [m for m in points if start <= m.step <= end]
         out.extend(convert.metric(m, run_id) for m in _sample(points, max_results))
-    return {"metrics": out}
+    return answer({"metrics": out})

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import math
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+import pydantic_core
+from fastapi import Depends, Request, Response
 
 from carnet.exceptions import InvalidArgument
 
@@ -21,7 +21,7 @@ async def _json_body(request: Request) -> Message:
     if not raw.strip():
         return {}
     try:
-        body = json.loads(raw)
+        body = pydantic_core.from_json(raw)
     except ValueError as exc:
         raise InvalidArgument(f"malformed JSON body: {exc}") from None
     if not isinstance(body, dict):
@@ -36,6 +36,12 @@ def _query(request: Request) -> Message:
         values = request.query_params.getlist(key)
         out[key] = values if len(values) > 1 else values[0]
     return out
+
+
+def answer(message: Message) -> Response:
+    """A big answer (search pages, metric histories) encoded at once by pydantic-core, skipping
+    FastAPI's walk over the returned structure. Non-finite floats become "NaN"/"Infinity"."""
+    return Response(pydantic_core.to_json(message, inf_nan_mode="strings"), media_type="application/json")
 
 
 Body = Annotated[Message, Depends(_json_body)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
 from carnet.entities import Metric, Param, RunStatus, RunTag
 from carnet.exceptions import InvalidArgument, LimitExceeded
@@ -16,6 +16,7 @@ from carnet.server.mlflow.request import (
     Body,
     Message,
     Query,
+    answer,
     as_float,
     as_int,
     as_list,
@@ -99,6 +100,28 @@ def restore(body: Body, store: StoreDep) -> Message:
     return {}
 
 
+def _metrics(items: list[Any]) -> list[Metric]:
+    """The batch's metrics. Well-formed items (what the mlflow client sends) take a fast path;
+    anything else goes through :func:`_metric`, which says what is wrong."""
+    out: list[Metric] = []
+    append = out.append
+    for item in items:
+        if type(item) is dict:
+            key, value, timestamp = item.get("key"), item.get("value"), item.get("timestamp")
+            step = item.get("step", 0)
+            if (
+                type(key) is str
+                and key
+                and type(value) is float
+                and type(timestamp) is int
+                and type(step) is int
+            ):
+                append(Metric(key, value, timestamp, step))
+                continue
+        append(_metric(item))
+    return out
+
+
 def _metric(item: Any) -> Metric:
     if not isinstance(item, dict):
         raise InvalidArgument("metrics: each metric must be an object", field="metrics")
@@ -175,7 +198,7 @@ def delete_tag(body: Body, store: StoreDep) -> Message:
 
 @router.post("/log-batch")
 def log_batch(body: Body, store: StoreDep) -> Message:
-    metrics = [_metric(m) for m in as_list(body.get("metrics"))]
+    metrics = _metrics(as_list(body.get("metrics")))
     params = key_values(body.get("params"), "params")
     tags = key_values(body.get("tags"), "tags")
     for name, items, limit in (
@@ -204,7 +227,7 @@ def log_inputs(body: Body, store: StoreDep) -> Message:
 
 
 @router.post("/search")
-def search(body: Body, store: StoreDep, root: ArtifactRootDep) -> Message:
+def search(body: Body, store: StoreDep, root: ArtifactRootDep) -> Response:
     max_results = as_int(body, "max_results", 1000) or 1000
     if not 0 < max_results <= SEARCH_MAX_RESULTS:
         raise InvalidArgument(
@@ -224,4 +247,4 @@ def search(body: Body, store: StoreDep, root: ArtifactRootDep) -> Message:
     out: Message = {"runs": [convert.run(r, root) for r in page.runs]}
     if page.next_page_token:
         out["next_page_token"] = page.next_page_token
-    return out
+    return answer(out)

@@ -252,8 +252,8 @@ class RestTrackingStore(TrackingStore):
         return RunResponse.model_validate(answer).run.to_entity()
 
     def get_run(self, run_id: str) -> Run:
-        answer = self._call("GET", f"/runs/{_segment(run_id, 'run_id')}")
-        return RunResponse.model_validate(answer).run.to_entity()
+        answer = self._call("GET", f"/runs/{_segment(run_id, 'run_id')}", raw=True)
+        return RunResponse.model_validate_json(answer).run.to_entity()
 
     def update_run(
         self,
@@ -311,8 +311,8 @@ class RestTrackingStore(TrackingStore):
             order_by=list(order_by) if order_by is not None else None,
             page_token=page_token,
         )
-        answer = self._call("POST", "/runs/search", json=body.model_dump(mode="json"))
-        return SearchRunsResponse.model_validate(answer).to_entity()
+        answer = self._call("POST", "/runs/search", json=body.model_dump(mode="json"), raw=True)
+        return SearchRunsResponse.model_validate_json(answer).to_entity()
 
     # -- metrics -----------------------------------------------------------------------------
 
