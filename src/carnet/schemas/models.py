@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import numpy as np
 import pydantic_core
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, model_validator
 
 from carnet.entities import (
     Experiment,
@@ -78,11 +78,8 @@ def decode_payload(value: Any) -> Any:
     return value
 
 
-WireFloat = Annotated[
-    float,
-    BeforeValidator(decode_float),
-    PlainSerializer(encode_float, return_type=Any, when_used="json"),
-]
+# pydantic itself reads "NaN", "Infinity", "-Infinity" (any case, also "inf") into floats.
+WireFloat = Annotated[float, PlainSerializer(encode_float, return_type=Any, when_used="json")]
 
 
 class _Model(BaseModel):

@@ -17,8 +17,9 @@ from carnet.schemas import (
 )
 from carnet.server import checks
 from carnet.server.deps import StoreDep
+from carnet.server.routing import JSONRoute
 
-router = APIRouter(prefix="/experiments", tags=["experiments"])
+router = APIRouter(prefix="/experiments", tags=["experiments"], route_class=JSONRoute)
 
 
 @router.post("", status_code=201)

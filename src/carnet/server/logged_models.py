@@ -21,10 +21,11 @@ from carnet.schemas import (
 )
 from carnet.server import checks
 from carnet.server.deps import StoreDep
+from carnet.server.routing import JSONRoute
 from carnet.store.base import NewLoggedModel
 
-router = APIRouter(prefix="/logged-models", tags=["logged models"])
-outputs_router = APIRouter(prefix="/runs", tags=["runs"])
+router = APIRouter(prefix="/logged-models", tags=["logged models"], route_class=JSONRoute)
+outputs_router = APIRouter(prefix="/runs", tags=["runs"], route_class=JSONRoute)
 
 
 @router.post("", status_code=201)

@@ -16,8 +16,9 @@ from carnet.schemas import (
     MetricRecordsResponse,
 )
 from carnet.server.deps import StoreDep
+from carnet.server.routing import JSONRoute
 
-router = APIRouter(prefix="/runs/{run_id}/metrics", tags=["metrics"])
+router = APIRouter(prefix="/runs/{run_id}/metrics", tags=["metrics"], route_class=JSONRoute)
 
 
 @router.get("")

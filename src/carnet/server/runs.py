@@ -22,10 +22,11 @@ from carnet.schemas import (
 )
 from carnet.server import checks
 from carnet.server.deps import StoreDep
+from carnet.server.routing import JSONRoute
 from carnet.store.base import LogBatch, MetricDeclaration, NewRun, RecordWrite
 from carnet.validation import MAX_BATCH_METRICS, MAX_BATCH_PARAMS, MAX_BATCH_TAGS
 
-router = APIRouter(prefix="/runs", tags=["runs"])
+router = APIRouter(prefix="/runs", tags=["runs"], route_class=JSONRoute)
 
 
 @router.post("", status_code=201)
