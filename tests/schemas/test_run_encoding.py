@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import math
 
+import pytest
+
 from carnet.entities import LifecycleStage, Run, RunData, RunInfo, RunStatus
-from carnet.schemas import RunSchema, run_to_wire, to_json
+from carnet.schemas import RunSchema, run_from_wire, run_to_wire, to_json
 
 
 def _run(**info: object) -> Run:
@@ -48,3 +50,19 @@ def test_wire_round_trip_keeps_non_finite_values() -> None:
     assert back.data.params == run.data.params and back.data.tags == run.data.tags
     assert back.data.metrics["loss"] == 0.25 and math.isnan(back.data.metrics["nan"])
     assert back.data.metrics["up"] == math.inf and back.data.metrics["down"] == -math.inf
+
+
+def test_run_from_wire_inverts_run_to_wire() -> None:
+    for run in (_run(), _run(end_time=None, parent_run_id=None, git_commit=None, git_dirty=None)):
+        back = run_from_wire(json.loads(to_json(run_to_wire(run))))
+        assert back.info == run.info
+        assert back.data.params == run.data.params and back.data.tags == run.data.tags
+        assert back.data.metrics["loss"] == 0.25 and math.isnan(back.data.metrics["nan"])
+        assert back.data.metrics["up"] == math.inf and back.data.metrics["down"] == -math.inf
+
+
+def test_run_from_wire_refuses_what_is_not_a_run() -> None:
+    good = json.loads(to_json(run_to_wire(_run())))
+    for bad in ({}, {"info": {}}, {"info": {**good["info"], "status": "Sleeping"}}, [], "run"):
+        with pytest.raises(ValueError, match="not a run message"):
+            run_from_wire(bad)

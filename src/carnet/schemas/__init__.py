@@ -58,6 +58,7 @@ from carnet.schemas.models import (
     decode_payload,
     encode_float,
     encode_payload,
+    run_from_wire,
     run_to_wire,
     to_json,
 )
@@ -109,6 +110,7 @@ __all__ = [
     "decode_payload",
     "encode_float",
     "encode_payload",
+    "run_from_wire",
     "run_to_wire",
     "to_json",
 ]

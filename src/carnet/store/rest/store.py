@@ -25,7 +25,7 @@ from carnet.entities import (
     RunTag,
     ViewType,
 )
-from carnet.exceptions import InvalidArgument
+from carnet.exceptions import InvalidArgument, StoreError
 from carnet.schemas import (
     API_PREFIX,
     CreateExperimentResponse,
@@ -51,12 +51,12 @@ from carnet.schemas import (
     SearchLoggedModelsRequest,
     SearchLoggedModelsResponse,
     SearchRunsRequest,
-    SearchRunsResponse,
     SetLoggedModelTagsRequest,
     TagSchema,
     decode_payload,
     encode_float,
     encode_payload,
+    run_from_wire,
 )
 from carnet.store.base import (
     LogBatch,
@@ -311,8 +311,13 @@ class RestTrackingStore(TrackingStore):
             order_by=list(order_by) if order_by is not None else None,
             page_token=page_token,
         )
-        answer = self._call("POST", "/runs/search", json=body.model_dump(mode="json"), raw=True)
-        return SearchRunsResponse.model_validate_json(answer).to_entity()
+        answer = self._call("POST", "/runs/search", json=body.model_dump(mode="json"))
+        try:
+            runs = [run_from_wire(r) for r in answer["runs"]]
+            token = answer.get("next_page_token")
+        except (KeyError, TypeError, ValueError) as exc:
+            raise StoreError(f"the carnet server sent a malformed search answer: {exc}") from None
+        return RunPage(runs=runs, next_page_token=str(token) if token else None)
 
     # -- metrics -----------------------------------------------------------------------------
 
