@@ -40,6 +40,8 @@ def apply_batch(session: Session, run_id: str, batch: LogBatch) -> None:
 
 
 _BATCHES = cast(Table, WriteBatchRow.__table__)
+_PARAMS = cast(Table, ParamRow.__table__)
+_TAGS = cast(Table, TagRow.__table__)
 _SERIES = cast(Table, MetricSeriesRow.__table__)
 _SERIES_COLUMNS = (
     _SERIES.c.name,
@@ -75,10 +77,11 @@ def _write_params(session: Session, run: runs.ActiveRun, params: Sequence[Any]) 
                 f"({seen!r} and {param.value!r})",
                 field=f"params.{param.key}",
             )
+    conn = session.connection()
     stored = dict(
-        session.execute(
-            select(ParamRow.key, ParamRow.value).where(
-                ParamRow.run_key == run.run_key, ParamRow.key.in_(list(wanted))
+        conn.execute(
+            select(_PARAMS.c.key, _PARAMS.c.value).where(
+                _PARAMS.c.run_key == run.run_key, _PARAMS.c.key.in_(list(wanted))
             )
         ).all()
     )
@@ -92,18 +95,17 @@ def _write_params(session: Session, run: runs.ActiveRun, params: Sequence[Any]) 
             )
     new = [{"run_key": run.run_key, "key": k, "value": v} for k, v in wanted.items() if k not in stored]
     if new:
-        session.execute(insert(ParamRow), new)
+        conn.execute(insert(_PARAMS), new)
 
 
 def _write_tags(session: Session, run_key: int, tags: Sequence[Any], deleted: Sequence[str]) -> None:
     latest = {tag.key: tag.value for tag in tags}  # the last value of a key in a batch wins
     keys = list(latest) + [k for k in deleted if k not in latest]
+    conn = session.connection()
     if keys:
-        session.execute(delete(TagRow).where(TagRow.run_key == run_key, TagRow.key.in_(keys)))
+        conn.execute(delete(_TAGS).where(_TAGS.c.run_key == run_key, _TAGS.c.key.in_(keys)))
     if latest:
-        session.execute(
-            insert(TagRow), [{"run_key": run_key, "key": k, "value": v} for k, v in latest.items()]
-        )
+        conn.execute(insert(_TAGS), [{"run_key": run_key, "key": k, "value": v} for k, v in latest.items()])
 
 
 class _Series:
