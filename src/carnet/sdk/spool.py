@@ -22,9 +22,9 @@ One file per server URL (its hash) under ``$CARNET_SPOOL_DIR`` or ``~/.carnet/sp
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import json
-import dataclasses
 import os
 import shutil
 import threading
