@@ -1,4 +1,5 @@
-"""``carnet sync``: upload the log batches spooled while a carnet server could not be reached."""
+"""``carnet sync``: upload the log batches spooled while a carnet server could not be reached, and
+the runs logged with ``CARNET_MODE=offline``."""
 
 from __future__ import annotations
 
@@ -26,6 +27,9 @@ def sync(
     ] = 2,
 ) -> None:
     """Upload every spooled batch (and final run status) to its server, in order, each stored once.
+
+    Runs logged with CARNET_MODE=offline are created first, with their own ids, and their files
+    uploaded before their final status.
 
     Exits with 1 when a server is still unreachable (its records stay spooled).
     """
