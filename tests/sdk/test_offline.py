@@ -4,6 +4,7 @@ later stores the runs on a real server as if they had been logged online, each p
 from __future__ import annotations
 
 import contextlib
+import io
 import math
 import shutil
 import socket
@@ -19,7 +20,7 @@ from typer.testing import CliRunner
 import carnet
 from carnet.cli import app
 from carnet.entities import RunStatus
-from carnet.exceptions import InvalidArgument, NotAvailableOffline
+from carnet.exceptions import InvalidArgument, NotAvailableOffline, NotFound
 from carnet.server import create_app
 from carnet.store import artifact_repository
 from carnet.store.sql.store import SqlTrackingStore
@@ -172,6 +173,39 @@ def check_synced(
     assert (child_info.parent_run_id, child_info.status) == (run.id, RunStatus.COMPLETED)
     assert [m.value for m in store.get_metric_history(child.id, "acc")] == [0.5]
     assert len(store.search_runs([experiment.experiment_id]).runs) == 2
+
+
+def test_a_run_the_server_refuses_stays_in_the_spool_until_it_can_be_synced(
+    spool_dir: Path, tmp_path: Path, serve_app: Callable[..., Any]
+) -> None:
+    with listener() as sock:
+        url, port = url_of(sock), sock.getsockname()[1]
+        with carnet.Experiment(carnet.Workspace(url), "archived").start_logging() as run:
+            run.log("x", 1.0)
+            run.upload_file("a.txt", io.BytesIO(b"a"))
+        unfinished = carnet.Experiment(carnet.Workspace(url), "archived").start_logging()
+        unfinished.upload_file("b.txt", io.BytesIO(b"b"))
+        unfinished.flush()
+    server_store = SqlTrackingStore(f"sqlite:///{tmp_path / 'server.db'}", str(tmp_path / "artifacts"))
+    server_store.delete_experiment(server_store.create_experiment("archived"))
+    with serve_app(create_app(server_store), port=port):
+        refused = CliRunner().invoke(app, ["sync"])
+        assert refused.exit_code == 0, refused.output
+        assert "2 refused" in refused.output and "is deleted" in refused.output
+        assert "2 run(s) logged offline keep files" in refused.output
+        with pytest.raises(NotFound):
+            server_store.get_run(run.id)
+
+        server_store.restore_experiment(server_store.get_experiment_by_name("archived").experiment_id)  # type: ignore[union-attr]
+        synced = CliRunner().invoke(app, ["sync"])
+        assert "0 refused; 0 left" in synced.output, synced.output
+        assert "1 run(s) logged offline keep files" in synced.output  # the unfinished run's
+    assert [m.value for m in server_store.get_metric_history(run.id, "x")] == [1.0]
+    assert server_store.get_run(run.id).info.status is RunStatus.COMPLETED
+    assert server_store.get_run(unfinished.id).info.status is RunStatus.RUNNING
+    files = artifact_repository(server_store.get_run(run.id).info.artifact_uri).list_files()
+    assert [f.path for f in files] == ["a.txt"]
+    unfinished.complete()
 
 
 def test_offline_mode_leaves_the_embedded_stores_alone(spool_dir: Path, sqlite_uri: str) -> None:

@@ -216,13 +216,17 @@ class Spool:
 
         Raises :class:`StoreError` when the server still cannot be reached (what was uploaded
         before is removed; the rest stays, in order). A record the server refuses for good is
-        dropped and returned in ``refused``.
+        dropped and returned in ``refused`` -- except a run created offline that the server
+        refuses (e.g. its experiment is deleted): that run's records all stay, to sync once fixed.
         """
         pending = self.records(run_id)
         done: set[str] = set()
+        kept_runs: set[str] = set()
         result = DrainResult()
         try:
             for record in pending:
+                if record.get("run_id") in kept_runs:
+                    continue
                 try:
                     _apply(store, record, self)
                 except StoreError:
@@ -232,6 +236,9 @@ class Spool:
                         result.refused.append(exc)
                 except CarnetError as exc:
                     result.refused.append(exc)
+                    if record.get("kind") == "run":
+                        kept_runs.add(str(record.get("run_id")))
+                        continue
                 else:
                     result.uploaded += 1
                 done.add(str(record.get("id")))
@@ -325,6 +332,12 @@ def spool_files(folder: Path | None = None) -> list[Path]:
     if not folder.is_dir():
         return []
     return sorted(p for p in folder.glob("*.jsonl") if p.is_file())
+
+
+def waiting_files(folder: Path | None = None) -> list[Path]:
+    """The folders of run files logged offline whose run has not ended (or not been synced) yet."""
+    files = (folder or spool_dir()) / "files"
+    return sorted(p for p in files.iterdir() if p.is_dir()) if files.is_dir() else []
 
 
 def server_of(path: Path) -> str | None:
