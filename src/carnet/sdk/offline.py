@@ -29,7 +29,7 @@ from carnet.entities import (
     RunStatus,
     ViewType,
 )
-from carnet.exceptions import NotAvailableOffline, NotFound, RunNotActive
+from carnet.exceptions import NotAvailableOffline, RunNotActive
 from carnet.sdk.spool import Spool
 from carnet.store.base import LogBatch, NewRun, TrackingStore
 from carnet.utils import generate_run_name, new_run_id, now_ms
@@ -92,11 +92,13 @@ class OfflineTrackingStore(TrackingStore):
         return EXPERIMENT_PREFIX + name
 
     def get_experiment(self, experiment_id: str) -> Experiment:
-        if not experiment_id.startswith(EXPERIMENT_PREFIX):
+        if not experiment_id.startswith(EXPERIMENT_PREFIX) or experiment_id == EXPERIMENT_PREFIX:
             raise offline_error(f"reading experiment {experiment_id}")
         return _placeholder(experiment_id[len(EXPERIMENT_PREFIX) :])
 
     def get_experiment_by_name(self, name: str) -> Experiment | None:
+        if not name:
+            return None
         return _placeholder(name)  # resolved (and created if missing) by carnet sync
 
     def search_experiments(
@@ -236,6 +238,4 @@ class OfflineTrackingStore(TrackingStore):
 
 
 def _placeholder(name: str) -> Experiment:
-    if not name:
-        raise NotFound("experiment '' does not exist", field="name")
     return Experiment(experiment_id=EXPERIMENT_PREFIX + name, name=name, artifact_location="")
