@@ -31,6 +31,7 @@ def isolated_workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Itera
     for name in (
         "CARNET_TRACKING_URI",
         "CARNET_ARTIFACT_ROOT",
+        "CARNET_MODE",
         "CARNET_RUN_ID",
         "CARNET_EXPERIMENT_NAME",
         "MLFLOW_EXPERIMENT_NAME",
@@ -91,14 +92,15 @@ def postgres_uri() -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def serve(app: Any) -> Iterator[str]:
-    """Serve an ASGI app with uvicorn on a free loopback port in a background thread; yield its URL."""
+def serve(app: Any, port: int = 0) -> Iterator[str]:
+    """Serve an ASGI app with uvicorn on a loopback port (a free one unless ``port``) in a background
+    thread; yield its URL."""
     import uvicorn
 
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # no 40 ms Nagle / delayed-ACK stalls
-    sock.bind(("127.0.0.1", 0))
+    sock.bind(("127.0.0.1", port))
     port = sock.getsockname()[1]
     config = uvicorn.Config(app, log_level="warning", lifespan="off", ws="none", timeout_graceful_shutdown=1)
     server = uvicorn.Server(config)
@@ -118,8 +120,8 @@ def serve(app: Any) -> Iterator[str]:
 
 
 @pytest.fixture
-def serve_app() -> Callable[[Any], contextlib.AbstractContextManager[str]]:
-    """``with serve_app(app) as url:`` serve an ASGI app on a free loopback port."""
+def serve_app() -> Callable[..., contextlib.AbstractContextManager[str]]:
+    """``with serve_app(app) as url:`` serve an ASGI app on a free loopback port (or ``port=``)."""
     return serve
 
 

@@ -10,6 +10,9 @@ Read once at the edges (SDK entry points, CLI) and passed down as a :class:`Loca
   With a server, run files are still written by the client, to ``CARNET_ARTIFACT_ROOT`` or the
   local default (the artifact proxy comes later).
 * ``CARNET_ARTIFACT_ROOT``: where run files go when the tracking URI does not imply a folder.
+* ``CARNET_MODE``: ``online`` (the default) or ``offline``. Offline, runs tracked to a carnet server
+  are written to the local spool only, never to the server, and uploaded later by ``carnet sync``.
+  The embedded stores are local anyway: the mode changes nothing for them.
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ ARTIFACTS_DIRNAME = "artifacts"
 
 ENV_TRACKING_URI = "CARNET_TRACKING_URI"
 ENV_ARTIFACT_ROOT = "CARNET_ARTIFACT_ROOT"
+ENV_MODE = "CARNET_MODE"
+MODES = ("online", "offline")
 
 _SQL_SCHEMES = ("sqlite", "postgresql", "postgres")
 
@@ -37,7 +42,8 @@ class Location:
 
     ``database_url`` is a SQLAlchemy URL; ``artifact_root`` an absolute folder path;
     ``workspace_dir`` the ``.carnet`` folder when the embedded default is used; ``server_url`` the
-    base URL of a carnet server (then ``database_url`` is empty).
+    base URL of a carnet server (then ``database_url`` is empty); ``offline`` whether that server
+    must not be contacted (``CARNET_MODE=offline``).
     """
 
     tracking_uri: str
@@ -45,6 +51,7 @@ class Location:
     artifact_root: str
     workspace_dir: Path | None = None
     server_url: str | None = None
+    offline: bool = False
 
     @property
     def is_sqlite(self) -> bool:
@@ -94,7 +101,20 @@ def resolve_location(uri: str | None = None, artifact_root: str | None = None) -
         location = _location_from_uri(uri)
     if artifact_root:
         location = replace(location, artifact_root=_absolute_root(artifact_root))
+    if tracking_mode() == "offline" and location.server_url:  # the mode is checked everywhere
+        location = replace(location, offline=True)
     return location
+
+
+def tracking_mode() -> str:
+    """``CARNET_MODE``: ``online`` (the default) or ``offline``; anything else is refused."""
+    mode = (os.environ.get(ENV_MODE) or "online").strip().lower()
+    if mode not in MODES:
+        raise InvalidArgument(
+            f"{ENV_MODE}: {os.environ.get(ENV_MODE)!r} is not a mode; use online (the default) or offline",
+            field=ENV_MODE,
+        )
+    return mode
 
 
 def _location_from_uri(uri: str) -> Location:

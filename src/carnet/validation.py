@@ -33,6 +33,7 @@ _KEY_RE = re.compile(r"^[\w\-. /:]+$")
 _PERCENT_ESCAPE_RE = re.compile(r"%[0-9A-Fa-f]{2}")
 _ARTIFACT_LOCATION_SCHEMES = ("", "file", "s3")
 _MAX_DECODING_ROUNDS = 10
+_RUN_ID_RE = re.compile(r"^[0-9a-f]{32}$")
 
 
 def check_key(value: object, field: str) -> str:
@@ -108,6 +109,16 @@ def check_artifact_location(value: object, field: str = "artifact_location") -> 
         )
     if ".." in decoded.replace("\\", "/").split("/"):
         raise InvalidName(f"{field}: {value!r} must not contain '..' segments", field=field)
+    return value
+
+
+def check_run_id(value: object, field: str = "run_id") -> str:
+    """Validate a run id chosen by the client (a run created offline): 32 lowercase hex digits,
+    the form the store generates itself."""
+    if not isinstance(value, str) or not _RUN_ID_RE.match(value):
+        raise InvalidName(
+            f"{field}: {value!r} is not a run id (expected 32 lowercase hex digits)", field=field
+        )
     return value
 
 

@@ -34,6 +34,15 @@ def sqlite_client(sqlite_uri: str) -> Client:
 # -- experiments ----------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("bad", ["s3://bucket/a/%2e%2e/b", "models:/m/1", "/data/x#frag"])
+def test_create_experiment_checks_the_artifact_location(sqlite_client: Client, bad: str) -> None:
+    with pytest.raises(InvalidName, match="artifact_location"):
+        sqlite_client.create_experiment("located", artifact_location=bad)
+    with pytest.raises(InvalidName, match="artifact_location"):
+        carnet.create_experiment("located", artifact_location=bad)
+    assert sqlite_client.get_experiment_by_name("located") is None
+
+
 def test_experiment_lifecycle(client: Client) -> None:
     experiment_id = client.create_experiment("exp-a", tags={"owner": "ana"})
     assert isinstance(experiment_id, str)

@@ -67,6 +67,13 @@ def test_explicit_artifact_location_is_kept(store: TrackingStore, tmp_path: Path
     assert store.get_experiment(experiment_id).artifact_location == location
 
 
+@pytest.mark.parametrize("bad", ["s3://bucket/x/../y", "runs:/abc/artifacts", "/data/x?y=1", "ftp://host/x"])
+def test_unsafe_artifact_location_is_refused(store: TrackingStore, bad: str) -> None:
+    with pytest.raises(InvalidArgument, match="artifact_location"):
+        store.create_experiment("unsafe", artifact_location=bad)
+    assert store.get_experiment_by_name("unsafe") is None
+
+
 def test_unknown_name_is_none(store: TrackingStore) -> None:
     assert store.get_experiment_by_name("nope") is None
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from carnet.entities import LifecycleStage, Metric, Param, Run, RunInfo, RunStatus, RunTag
-from carnet.exceptions import InvalidState, NotFound, RunNotActive
+from carnet.exceptions import AlreadyExists, InvalidName, InvalidState, NotFound, RunNotActive
 from carnet.store import LogBatch, NewRun, TrackingStore
 from carnet.utils import now_ms
 
@@ -225,3 +226,24 @@ def test_run_snapshot_does_not_follow_later_writes(store: TrackingStore, make_ru
     assert got.data.tags == {"a": "2"}
     assert got.data.params == {"p": "v"}
     assert got.data.metrics == {"m": 1.0}
+
+
+def test_create_with_a_given_run_id_keeps_it(store: TrackingStore, make_run: MakeRun) -> None:
+    run_id = uuid.uuid4().hex
+    run = make_run(run_id=run_id, run_name="offline")
+    assert run.info.run_id == run_id
+    assert run.info.artifact_uri.rstrip("/").endswith(f"{run_id}/artifacts")
+    assert store.get_run(run_id).info.run_name == "offline"
+
+
+def test_create_with_a_taken_run_id_is_refused(store: TrackingStore, make_run: MakeRun) -> None:
+    run_id = make_run().info.run_id
+    with pytest.raises(AlreadyExists, match=run_id):
+        make_run(run_id=run_id, run_name="second")
+    assert store.get_run(run_id).info.run_name != "second"
+
+
+@pytest.mark.parametrize("bad", ["ABCDEF0123456789ABCDEF0123456789", "abc", "../" + "a" * 29, ""])
+def test_create_with_a_malformed_run_id_is_refused(make_run: MakeRun, bad: str) -> None:
+    with pytest.raises(InvalidName, match="run_id"):
+        make_run(run_id=bad)

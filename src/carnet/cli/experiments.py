@@ -21,7 +21,7 @@ from carnet.cli.common import (
 )
 from carnet.cli.output import OutputFormat
 from carnet.entities import Experiment, LifecycleStage
-from carnet.validation import check_entity_name
+from carnet.validation import check_artifact_location, check_entity_name
 
 app = typer.Typer(
     name="experiments",
@@ -102,6 +102,8 @@ def create_experiment(
 ) -> None:
     """Create an experiment (and the workspace, if there is none yet)."""
     check_entity_name(name, "name")
+    if artifact_location:
+        check_artifact_location(artifact_location, "--artifact-location")
     ws = workspace(ctx, tracking_uri)
     experiment_id = ws.store.create_experiment(name, artifact_location)
     output.info(f"created experiment {name!r} (id {experiment_id}) in {display_uri(ws.tracking_uri)}")

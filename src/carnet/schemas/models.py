@@ -294,6 +294,7 @@ class NewRunRequest(_Model):
     git_dirty: bool | None = None
     description: str = ""
     tags: dict[str, str] = Field(default_factory=dict)
+    run_id: str | None = None
 
 
 class UpdateRunRequest(_Model):

@@ -23,6 +23,7 @@ from carnet.validation import (
     MAX_BATCH_TAGS,
     MAX_PARAM_VALUE_LENGTH,
     MAX_TAG_VALUE_LENGTH,
+    check_artifact_location,
     check_entity_name,
     check_key,
     check_number,
@@ -59,6 +60,8 @@ class Client:
         self, name: str, artifact_location: str | None = None, tags: dict[str, str] | None = None
     ) -> str:
         check_entity_name(name, "name")
+        if artifact_location:
+            check_artifact_location(artifact_location)
         return str(self._store.create_experiment(name, artifact_location, _clean_tags(tags or {})))
 
     def get_experiment(self, experiment_id: str) -> Experiment:

@@ -23,7 +23,7 @@ from carnet.entities import Run as RunEntity
 from carnet.exceptions import InvalidArgument, InvalidState, NotFound
 from carnet.sdk.run import Run
 from carnet.sdk.workspace import Workspace
-from carnet.validation import check_entity_name, check_relative_path
+from carnet.validation import check_artifact_location, check_entity_name, check_relative_path
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -89,6 +89,8 @@ def create_experiment(
     name: str, artifact_location: str | None = None, tags: dict[str, str] | None = None
 ) -> str:
     check_entity_name(name, "name")
+    if artifact_location:
+        check_artifact_location(artifact_location)
     return default_workspace().store.create_experiment(name, artifact_location, tags)
 
 

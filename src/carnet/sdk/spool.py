@@ -7,17 +7,26 @@ the spooled records in order, with their original batch ids (so a batch that did
 before is stored once), then removes them from the file (rewritten atomically).
 
 Records: ``{"id", "server_url", "run_id", "kind": "batch", "batch": <LogBatchRequest JSON>}`` and
-``{"id", "server_url", "run_id", "kind": "status", "status", "end_time"}`` (the run's final status,
-applied after its batches). One file per server URL (its hash) under ``$CARNET_SPOOL_DIR`` or
-``~/.carnet/spool/``. Only remote (``http(s)``) stores spool; the embedded stores never do.
+``{"id", "server_url", "run_id", "kind": "status", "status", "end_time", "run_name"?, "description"?}``
+(the run's final status, applied after its batches). In offline mode (:mod:`carnet.sdk.offline`)
+two more come first: ``{"kind": "experiment", "name", "artifact_location", "tags"}`` (created at
+sync time unless it exists) and ``{"kind": "run", "run": <NewRun fields, run_id included>,
+"experiment_name"}`` (the run, created with its client-side id in the experiment of that name, or
+in ``experiment_id``). An offline run's files wait in ``files/<run id>/`` next to the spool file
+and are uploaded to the run's ``artifact_uri`` just before its final status.
+
+One file per server URL (its hash) under ``$CARNET_SPOOL_DIR`` or ``~/.carnet/spool/``. Only remote
+(``http(s)``) stores spool; the embedded stores never do.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import json
 import os
+import shutil
 import threading
 import uuid
 from collections.abc import Callable, Iterator
@@ -26,8 +35,9 @@ from pathlib import Path
 from typing import Any
 
 from carnet.entities import RunStatus
-from carnet.exceptions import CarnetError, RunNotActive, StoreError
-from carnet.store.base import LogBatch, TrackingStore
+from carnet.exceptions import AlreadyExists, CarnetError, Conflict, RunNotActive, StoreError
+from carnet.store import artifact_repository
+from carnet.store.base import LogBatch, NewRun, TrackingStore
 from carnet.store.rest.store import RestTrackingStore, batch_from_wire, batch_to_wire
 
 ENV_SPOOL_DIR = "CARNET_SPOOL_DIR"
@@ -105,17 +115,59 @@ class Spool:
             }
         )
 
-    def append_status(self, run_id: str, status: RunStatus, end_time: int | None) -> None:
+    def append_status(
+        self,
+        run_id: str,
+        status: RunStatus | None,
+        end_time: int | None,
+        *,
+        run_name: str | None = None,
+        description: str | None = None,
+    ) -> None:
+        record: dict[str, Any] = {
+            "id": uuid.uuid4().hex,
+            "server_url": self.server_url,
+            "run_id": run_id,
+            "kind": "status",
+            "status": RunStatus.parse(status).value if status is not None else None,
+            "end_time": end_time,
+        }
+        if run_name is not None:
+            record["run_name"] = run_name
+        if description is not None:
+            record["description"] = description
+        self._append(record)
+
+    def append_experiment(self, name: str, artifact_location: str | None, tags: dict[str, str]) -> None:
         self._append(
             {
                 "id": uuid.uuid4().hex,
                 "server_url": self.server_url,
-                "run_id": run_id,
-                "kind": "status",
-                "status": RunStatus.parse(status).value,
-                "end_time": end_time,
+                "run_id": None,
+                "kind": "experiment",
+                "name": name,
+                "artifact_location": artifact_location,
+                "tags": tags,
             }
         )
+
+    def append_run(self, new: NewRun, experiment_name: str | None) -> None:
+        """A run created offline: ``new.run_id`` is set (the id it keeps on the server)."""
+        assert new.run_id is not None
+        self._append(
+            {
+                "id": uuid.uuid4().hex,
+                "server_url": self.server_url,
+                "run_id": new.run_id,
+                "kind": "run",
+                "run": dataclasses.asdict(new),
+                "experiment_name": experiment_name,
+            }
+        )
+
+    def files_folder(self, run_id: str) -> Path:
+        """Where the files of a run created offline wait for ``carnet sync``."""
+        return self.path.parent / "files" / run_id
 
     # -- reading and draining ----------------------------------------------------------------
 
@@ -164,15 +216,19 @@ class Spool:
 
         Raises :class:`StoreError` when the server still cannot be reached (what was uploaded
         before is removed; the rest stays, in order). A record the server refuses for good is
-        dropped and returned in ``refused``.
+        dropped and returned in ``refused`` -- except a run created offline that the server
+        refuses (e.g. its experiment is deleted): that run's records all stay, to sync once fixed.
         """
         pending = self.records(run_id)
         done: set[str] = set()
+        kept_runs: set[str] = set()
         result = DrainResult()
         try:
             for record in pending:
+                if record.get("run_id") in kept_runs:
+                    continue
                 try:
-                    _apply(store, record)
+                    _apply(store, record, self)
                 except StoreError:
                     raise
                 except RunNotActive as exc:
@@ -180,6 +236,9 @@ class Spool:
                         result.refused.append(exc)
                 except CarnetError as exc:
                     result.refused.append(exc)
+                    if record.get("kind") == "run":
+                        kept_runs.add(str(record.get("run_id")))
+                        continue
                 else:
                     result.uploaded += 1
                 done.add(str(record.get("id")))
@@ -192,16 +251,73 @@ class Spool:
         return result
 
 
-def _apply(store: TrackingStore, record: dict[str, Any]) -> None:
+def _apply(store: TrackingStore, record: dict[str, Any], spool: Spool) -> None:
     kind = record.get("kind")
     if kind == "batch":
         store.log_batch(str(record["run_id"]), batch_from_wire(record["batch"]))
     elif kind == "status":
+        run_id = str(record["run_id"])
+        status = RunStatus.parse(record["status"]) if record.get("status") else None
+        if status is not None and status.is_terminal:
+            _upload_files(store, run_id, spool.files_folder(run_id))
         store.update_run(
-            str(record["run_id"]), status=RunStatus.parse(record["status"]), end_time=record.get("end_time")
+            run_id,
+            status=status,
+            end_time=record.get("end_time"),
+            run_name=record.get("run_name"),
+            description=record.get("description"),
         )
+    elif kind == "run":
+        _create_run(store, record)
+    elif kind == "experiment":
+        _experiment_id(store, str(record["name"]), record.get("artifact_location"), record.get("tags"))
     else:
         raise CarnetError(f"unknown spool record kind {kind!r}")
+
+
+def _experiment_id(
+    store: TrackingStore, name: str, artifact_location: str | None = None, tags: dict[str, str] | None = None
+) -> str:
+    """The id of the experiment ``name``, created if it does not exist yet."""
+    info = store.get_experiment_by_name(name)
+    if info is not None:
+        return info.experiment_id
+    with contextlib.suppress(AlreadyExists):  # created meanwhile by another client
+        return store.create_experiment(name, artifact_location, tags or {})
+    info = store.get_experiment_by_name(name)
+    if info is None:
+        raise StoreError(f"experiment {name!r} could not be created")
+    return info.experiment_id
+
+
+def _create_run(store: TrackingStore, record: dict[str, Any]) -> None:
+    fields = dict(record["run"])
+    experiment_name = record.get("experiment_name")
+    if experiment_name:
+        fields["experiment_id"] = _experiment_id(store, str(experiment_name))
+    new = NewRun(**fields)
+    try:
+        store.create_run(new)
+    except AlreadyExists:
+        # Created by an earlier sync whose answer, or whose removal from the spool, was lost.
+        existing = store.get_run(str(new.run_id)).info
+        if existing.start_time != new.start_time or existing.experiment_id != new.experiment_id:
+            raise Conflict(
+                f"run id {new.run_id} is taken on the server by another run", field="run_id"
+            ) from None
+
+
+def _upload_files(store: TrackingStore, run_id: str, folder: Path) -> None:
+    """Copy the files of a run logged offline to its ``artifact_uri`` (overwriting: a retry is
+    harmless), then drop the local copy."""
+    if not folder.is_dir():
+        return
+    uri = store.get_run(run_id).info.artifact_uri
+    try:
+        artifact_repository(uri).log_folder(folder)
+    except OSError as exc:
+        raise StoreError(f"could not upload the files of run {run_id} from {folder} to {uri}: {exc}") from exc
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def spool_for(store: TrackingStore) -> Spool | None:
@@ -216,6 +332,12 @@ def spool_files(folder: Path | None = None) -> list[Path]:
     if not folder.is_dir():
         return []
     return sorted(p for p in folder.glob("*.jsonl") if p.is_file())
+
+
+def waiting_files(folder: Path | None = None) -> list[Path]:
+    """The folders of run files logged offline whose run has not ended (or not been synced) yet."""
+    files = (folder or spool_dir()) / "files"
+    return sorted(p for p in files.iterdir() if p.is_dir()) if files.is_dir() else []
 
 
 def server_of(path: Path) -> str | None:

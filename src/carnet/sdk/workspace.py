@@ -21,14 +21,28 @@ _stores_lock = threading.Lock()
 
 def store_for(location: Location) -> TrackingStore:
     """One store object per (database, artifact root) in a process, shared by every API style."""
-    key = (location.server_url or location.database_url, location.artifact_root)
+    if location.offline and location.server_url:
+        from carnet.sdk.spool import spool_path
+
+        # Never the REST store: offline, nothing may contact the server.
+        key = (f"offline:{spool_path(location.server_url)}", location.artifact_root)
+    else:
+        key = (location.server_url or location.database_url, location.artifact_root)
     with _stores_lock:
         store = _stores.get(key)
         if store is None:
-            from carnet.store import tracking_store
-
-            store = _stores[key] = tracking_store(location)
+            store = _stores[key] = _open(location)
         return store
+
+
+def _open(location: Location) -> TrackingStore:
+    if location.offline and location.server_url:
+        from carnet.sdk.offline import OfflineTrackingStore
+
+        return OfflineTrackingStore(location.server_url)
+    from carnet.store import tracking_store
+
+    return tracking_store(location)
 
 
 class Workspace:

@@ -91,7 +91,8 @@ class LogBatch:
 
 @dataclass(frozen=True)
 class NewRun:
-    """What a caller sets when creating a run; the store fills in the id and artifact location."""
+    """What a caller sets when creating a run; the store fills in the artifact location, and the id
+    unless ``run_id`` is given (a run created offline and uploaded later keeps its id)."""
 
     experiment_id: str
     run_name: str | None = None
@@ -104,6 +105,7 @@ class NewRun:
     git_dirty: bool | None = None
     description: str = ""
     tags: dict[str, str] = field(default_factory=dict)
+    run_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -164,7 +166,8 @@ class TrackingStore(abc.ABC):
     @abc.abstractmethod
     def create_run(self, new: NewRun) -> Run:
         """Create a Running run. Raises ``NotFound`` for an unknown experiment or parent run,
-        ``InvalidState`` for a deleted experiment."""
+        ``InvalidState`` for a deleted experiment, ``InvalidName`` for a ``run_id`` that is not
+        32 lowercase hex digits and ``AlreadyExists`` for a ``run_id`` that is taken."""
 
     @abc.abstractmethod
     def get_run(self, run_id: str) -> Run:

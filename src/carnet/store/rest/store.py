@@ -247,6 +247,7 @@ class RestTrackingStore(TrackingStore):
             git_dirty=new.git_dirty,
             description=new.description,
             tags=dict(new.tags),
+            run_id=new.run_id,
         )
         answer = self._call("POST", "/runs", json=body.model_dump(mode="json"))
         return RunResponse.model_validate(answer).run.to_entity()

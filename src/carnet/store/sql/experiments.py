@@ -9,6 +9,7 @@ from carnet.entities import Experiment, LifecycleStage, ViewType
 from carnet.exceptions import AlreadyExists, InvalidArgument, NotFound
 from carnet.store.sql.models import ExperimentRow, ExperimentTagRow, RunRow
 from carnet.utils import join_uri, now_ms
+from carnet.validation import check_artifact_location
 
 DEFAULT_EXPERIMENT_NAME = "Default"
 DEFAULT_EXPERIMENT_ID = 0
@@ -64,6 +65,8 @@ def create(
     tags: dict[str, str],
     experiment_id: int | None = None,
 ) -> int:
+    if artifact_location:  # every path that creates experiments passes here, not only the API
+        check_artifact_location(artifact_location)
     if session.scalar(select(ExperimentRow.experiment_id).where(ExperimentRow.name == name)) is not None:
         raise AlreadyExists(
             f"an experiment named {name!r} exists already "

@@ -9,11 +9,12 @@ from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from carnet.entities import LifecycleStage, Run, RunData, RunInfo, RunStatus
-from carnet.exceptions import InvalidState, NotFound, RunNotActive
+from carnet.exceptions import AlreadyExists, InvalidState, NotFound, RunNotActive
 from carnet.store.base import NewRun
 from carnet.store.sql import experiments
 from carnet.store.sql.models import RunRow, TagRow
 from carnet.utils import generate_run_name, join_uri, new_run_id, now_ms
+from carnet.validation import check_run_id
 
 _NAN = float("nan")
 T = TypeVar("T")
@@ -78,7 +79,7 @@ def create(session: Session, new: NewRun) -> RunRow:
             raise InvalidState(
                 f"parent run {new.parent_run_id} belongs to another experiment", field="parent_run_id"
             )
-    run_id = new_run_id()
+    run_id = new_run_id() if new.run_id is None else _unused_run_id(session, new.run_id)
     row = RunRow(
         run_id=run_id,
         experiment_id=experiment.experiment_id,
@@ -102,6 +103,13 @@ def create(session: Session, new: NewRun) -> RunRow:
         session.add(TagRow(run_key=row.run_key, key=key, value=value))
     session.flush()
     return row
+
+
+def _unused_run_id(session: Session, run_id: str) -> str:
+    check_run_id(run_id)
+    if session.scalar(select(_RUNS.c.run_key).where(_RUNS.c.run_id == run_id)) is not None:
+        raise AlreadyExists(f"run {run_id} exists already", field="run_id")
+    return run_id
 
 
 def update(
