@@ -31,6 +31,7 @@ import platform
 import random
 import sqlite3
 import statistics
+import struct
 import subprocess
 import sys
 import tempfile
@@ -307,6 +308,8 @@ def carnet_c(tmp: Path, sizes: dict[str, int]) -> dict[str, Any]:
     with_key = "run_key" in _columns(db, "runs")
     key_col, key_mark = ("run_key, ", "?, ") if with_key else ("", "")
     ref = "run_key" if by_key else "run_id"
+    # Numeric points: packed chunks (metric_chunks) in current schemas, a row each before.
+    chunked = bool(_columns(db, "metric_chunks"))
     series_rows, point_rows, param_rows, tag_rows, run_rows = [], [], [], [], []
     series_id = 0
     for i, r in enumerate(runs):
@@ -321,7 +324,10 @@ def carnet_c(tmp: Path, sizes: dict[str, int]) -> dict[str, Any]:
         for key, value in r["m"].items():
             series_id += 1
             series_rows.append((series_id, run_ref, key, value, r["start"]))
-            point_rows.append((series_id, r["start"], value))
+            if chunked:  # one chunk of one point: step 0
+                point_rows.append((series_id, struct.pack("<q", r["start"]), struct.pack("<d", value)))
+            else:
+                point_rows.append((series_id, r["start"], value))
     statements = [
         (
             f"INSERT INTO runs ({key_col}run_id, experiment_id, run_name, status, start_time, end_time, "
@@ -337,7 +343,13 @@ def carnet_c(tmp: Path, sizes: dict[str, int]) -> dict[str, Any]:
             "last_step, last_timestamp, columns) VALUES (?, ?, ?, 'series', '', 1, ?, 0, ?, NULL)",
             series_rows,
         ),
-        ("INSERT INTO metric_points (series_id, step, timestamp, value) VALUES (?, 0, ?, ?)", point_rows),
+        (
+            "INSERT INTO metric_chunks (series_id, seq, n, min_step, max_step, step_data, timestamp_data, "
+            f"value_data) VALUES (?, 0, 1, 0, 0, X'{'00' * 8}', ?, ?)"
+            if chunked
+            else "INSERT INTO metric_points (series_id, step, timestamp, value) VALUES (?, 0, ?, ?)",
+            point_rows,
+        ),
     ]
     for sql, _rows in statements:
         _check_required_columns(db, sql)
@@ -351,7 +363,7 @@ def carnet_c(tmp: Path, sizes: dict[str, int]) -> dict[str, Any]:
         runs,
         search,
         populate_s,
-        "direct SQL INSERTs into carnet's schema (runs, params, tags, metric_series, metric_points)",
+        "direct SQL INSERTs into carnet's schema (runs, params, tags, metric_series, metric_chunks)",
         queries=sizes["c_queries_carnet"],
         check_count=True,
         all_searches=True,
