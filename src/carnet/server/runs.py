@@ -17,6 +17,7 @@ from carnet.schemas import (
     SearchRunsResponse,
     UpdateRunRequest,
     decode_payload,
+    point_of,
     run_to_wire,
     to_json,
 )
@@ -90,14 +91,14 @@ def log_batch(run_id: str, body: LogBatchRequest, store: StoreDep) -> dict[str, 
             raise LimitExceeded(
                 f"{name}: {len(items)} in one batch; the limit is {limit} (send several batches)", field=name
             )
-    checks.check_metric_keys(m.key for m in body.metrics)
+    checks.check_metric_keys(m["key"] for m in body.metrics)
     checks.check_metric_keys((s.key for s in body.series), "series")
     checks.check_metric_keys((r.key for r in body.records), "records")
     checks.check_metric_keys((d.key for d in body.declarations), "declarations")
     checks.check_params((p.key, p.value) for p in body.params)
     checks.check_tags({t.key: t.value for t in body.tags})
     batch = LogBatch(
-        metrics=[m.to_entity() for m in body.metrics],
+        metrics=[point_of(m) for m in body.metrics],
         series=[s.to_entity() for s in body.series],
         params=[Param(p.key, p.value) for p in body.params],
         tags=[RunTag(t.key, t.value) for t in body.tags],

@@ -56,6 +56,7 @@ from carnet.schemas import (
     decode_payload,
     encode_float,
     encode_payload,
+    point_of,
     run_from_wire,
 )
 from carnet.store.base import (
@@ -143,7 +144,7 @@ def batch_from_wire(data: Any) -> LogBatch:
     """The inverse of :func:`batch_to_wire`."""
     body = LogBatchRequest.model_validate(data)
     return LogBatch(
-        metrics=[m.to_entity() for m in body.metrics]
+        metrics=[point_of(m) for m in body.metrics]
         + [m for columns in body.series for m in columns.to_entity().to_metrics()],
         params=[Param(p.key, p.value) for p in body.params],
         tags=[RunTag(t.key, t.value) for t in body.tags],
