@@ -15,7 +15,8 @@ the ``http_status`` the server answers with, and the ``exit_code`` the CLI exits
     ├── Conflict                     INVALID_PARAMETER_VALUE   400
     │   └── ParamConflict            INVALID_PARAMETER_VALUE   400
     ├── InvalidState                 INVALID_STATE             400
-    │   └── RunNotActive             INVALID_STATE             400
+    │   ├── RunNotActive             INVALID_STATE             400
+    │   └── UntrustedModel           INVALID_STATE             400
     └── StoreError                   INTERNAL_ERROR            500
         └── SchemaOutOfDate          INTERNAL_ERROR            500
 
@@ -111,6 +112,11 @@ class InvalidState(CarnetError):
 
 class RunNotActive(InvalidState):
     """Something was logged to a run that has finished (completed, failed or canceled) or was deleted."""
+
+
+class UntrustedModel(InvalidState):
+    """Loading a model would run code from its files (a pickle, or a skops file naming types nobody
+    trusted) and the caller has not opted in."""
 
 
 class StoreError(CarnetError):

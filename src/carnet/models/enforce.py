@@ -1,0 +1,160 @@
+"""Checking predict inputs against a model's input schema.
+
+A missing column, or a value that cannot be converted without loss, is an ``InvalidValue``
+naming the column; columns the signature does not list are dropped with a warning; widening
+conversions (int → float, float32 → float64) are applied quietly.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from carnet.exceptions import InvalidValue
+from carnet.models.schema import ColSpec, Schema, TensorSpec
+
+# numpy dtypes each column type accepts without losing information.
+_ACCEPTS: dict[str, tuple[str, ...]] = {
+    "double": (
+        "float64",
+        "float32",
+        "float16",
+        "int8",
+        "int16",
+        "int32",
+        "int64",
+        "uint8",
+        "uint16",
+        "uint32",
+    ),
+    "float": ("float32", "float16", "int8", "int16", "uint8", "uint16"),
+    "long": ("int64", "int32", "int16", "int8", "uint32", "uint16", "uint8"),
+    "integer": ("int32", "int16", "int8", "uint16", "uint8"),
+    "boolean": ("bool",),
+}
+_TARGET = {"double": "float64", "float": "float32", "long": "int64", "integer": "int32", "boolean": "bool"}
+
+
+def enforce_schema(data: Any, schema: Schema) -> Any:
+    """``data`` converted to what the schema describes, or ``InvalidValue``."""
+    if schema.is_tensor:
+        return _enforce_tensors(data, schema)
+    if not all(isinstance(spec, ColSpec) and spec.name is not None for spec in schema.specs):
+        return data  # an unnamed column schema: nothing to match columns against
+    return _enforce_columns(_as_frame(data, schema), schema)
+
+
+def _as_frame(data: Any, schema: Schema) -> pd.DataFrame:
+    names = [str(n) for n in schema.names]
+    if isinstance(data, pd.DataFrame):
+        return data
+    if isinstance(data, pd.Series):
+        return data.to_frame()
+    if isinstance(data, dict) or (isinstance(data, list) and data and all(isinstance(r, dict) for r in data)):
+        return pd.DataFrame(data)
+    array = np.asarray(data) if isinstance(data, (list, tuple)) else data
+    if isinstance(array, np.ndarray) and array.ndim == 2 and array.shape[1] == len(names):
+        return pd.DataFrame(array, columns=names)
+    raise InvalidValue(
+        f"model_input: the model takes columns {names}; got {type(data).__name__} that does not match",
+        field="model_input",
+    )
+
+
+def _enforce_columns(frame: pd.DataFrame, schema: Schema) -> pd.DataFrame:
+    specs = [s for s in schema.specs if isinstance(s, ColSpec)]
+    wanted = {str(s.name) for s in specs}
+    have = {str(c) for c in frame.columns}
+    missing = [str(s.name) for s in specs if s.required and str(s.name) not in have]
+    if missing:
+        raise InvalidValue(
+            f"model_input: missing column(s) {', '.join(repr(m) for m in missing)} required by the model's "
+            "signature",
+            field=missing[0],
+        )
+    extra = [str(c) for c in frame.columns if str(c) not in wanted]
+    if extra:
+        warnings.warn(
+            f"model_input: column(s) {', '.join(repr(e) for e in extra)} are not in the model's signature "
+            "and were dropped",
+            UserWarning,
+            stacklevel=3,
+        )
+    frame = frame.rename(columns=str)
+    out = {}
+    for spec in specs:
+        name = str(spec.name)
+        if name in have:
+            out[name] = _convert_column(frame[name], spec)
+    return pd.DataFrame(out, index=frame.index)
+
+
+def _convert_column(series: pd.Series, spec: ColSpec) -> pd.Series:
+    name = str(spec.name)
+    if spec.raw:
+        return series  # a richer MLflow type: presence is all carnet checks
+    dtype = series.dtype
+    if spec.type in _ACCEPTS:
+        if (
+            getattr(dtype, "kind", "O") in "biuf"
+            and np.dtype(getattr(dtype, "numpy_dtype", dtype)).name in _ACCEPTS[spec.type]
+        ):
+            return series.astype(_TARGET[spec.type])
+        raise _wrong_type(name, spec.type, dtype)
+    values = series.dropna()
+    if spec.type == "string":
+        if all(isinstance(v, str) for v in values):
+            return series
+    elif spec.type == "binary":
+        if all(isinstance(v, (bytes, bytearray)) for v in values):
+            return series
+    elif spec.type == "datetime":
+        if getattr(dtype, "kind", "O") == "M" or all(isinstance(v, pd.Timestamp) for v in values):
+            return pd.to_datetime(series)
+    raise _wrong_type(name, spec.type, dtype)
+
+
+def _wrong_type(name: str, wanted: str, got: Any) -> InvalidValue:
+    return InvalidValue(
+        f"model_input: column {name!r} has type {got}, which does not convert safely to {wanted!r} "
+        "as the model's signature requires",
+        field=name,
+    )
+
+
+def _enforce_tensors(data: Any, schema: Schema) -> Any:
+    specs = [s for s in schema.specs if isinstance(s, TensorSpec)]
+    if len(specs) > 1 and all(s.name for s in specs):
+        if not isinstance(data, dict):
+            raise InvalidValue("model_input: the model takes named tensors; pass a dict", field="model_input")
+        missing = [str(s.name) for s in specs if s.name not in data]
+        if missing:
+            raise InvalidValue(f"model_input: missing tensor(s) {missing}", field=missing[0])
+        return {str(s.name): _enforce_tensor(data[s.name], s) for s in specs}
+    return _enforce_tensor(data, specs[0])
+
+
+def _enforce_tensor(data: Any, spec: TensorSpec) -> np.ndarray:
+    label = spec.name or "model_input"
+    array = data.to_numpy() if isinstance(data, (pd.DataFrame, pd.Series)) else np.asarray(data)
+    target = np.dtype(spec.dtype)
+    if array.dtype != target:
+        if not np.can_cast(array.dtype, target, casting="safe"):
+            raise InvalidValue(
+                f"{label}: dtype {array.dtype} does not convert safely to {target} as the model's "
+                "signature requires",
+                field=label,
+            )
+        array = array.astype(target)
+    fits = len(array.shape) == len(spec.shape) and all(
+        want in (-1, got) for want, got in zip(spec.shape, array.shape, strict=True)
+    )
+    if not fits:
+        raise InvalidValue(
+            f"{label}: shape {list(array.shape)} does not match the signature's {list(spec.shape)}",
+            field=label,
+        )
+    return array
