@@ -105,15 +105,14 @@ def _convert_column(series: pd.Series, spec: ColSpec) -> pd.Series:
             return series.astype(_TARGET[spec.type])
         raise _wrong_type(name, spec.type, dtype)
     values = series.dropna()
-    if spec.type == "string":
-        if all(isinstance(v, str) for v in values):
-            return series
-    elif spec.type == "binary":
-        if all(isinstance(v, (bytes, bytearray)) for v in values):
-            return series
-    elif spec.type == "datetime":
-        if getattr(dtype, "kind", "O") == "M" or all(isinstance(v, pd.Timestamp) for v in values):
-            return pd.to_datetime(series)
+    if spec.type == "string" and all(isinstance(v, str) for v in values):
+        return series
+    if spec.type == "binary" and all(isinstance(v, (bytes, bytearray)) for v in values):
+        return series
+    if spec.type == "datetime" and (
+        getattr(dtype, "kind", "O") == "M" or all(isinstance(v, pd.Timestamp) for v in values)
+    ):
+        return pd.to_datetime(series)
     raise _wrong_type(name, spec.type, dtype)
 
 

@@ -8,6 +8,7 @@ and ``models:/<name>@<alias>`` resolve here to a storage location (a folder, ``f
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -118,10 +119,9 @@ def register_model(
     try:
         store.get_registered_model(name)
     except NotFound:
-        try:
+        # Registered by someone else in between: add the version to theirs.
+        with contextlib.suppress(AlreadyExists):
             store.create_registered_model(name)
-        except AlreadyExists:
-            pass  # registered by someone else in between: add the version to theirs
     return store.create_model_version(
         name,
         source.location,
