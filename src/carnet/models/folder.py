@@ -54,7 +54,7 @@ def write_model_folder(
     flavor_conf: dict[str, Any],
     pyfunc: dict[str, Any] | None,
     requirements: Sequence[str],
-    write_data: Callable[[Path], None],
+    write_data: Callable[[Path], object],
     signature: ModelSignature | None = None,
     input_example: Any = None,
     metadata: dict[str, Any] | None = None,
