@@ -217,8 +217,9 @@ def test_registering_without_a_registry_says_so(tracking: str, classifier: Any) 
     store = carnet.Workspace(tracking).store
     if hasattr(store, "create_model_version"):
         pytest.skip("this store has the model registry")
-    with carnet.start_run(), pytest.raises(InvalidState, match="no model registry"):
+    with carnet.start_run() as run, pytest.raises(InvalidState, match="no model registry"):
         carnet.sklearn.log_model(classifier, "model", registered_model_name="iris")
+    assert store.get_run_outputs(run.id) == []  # refused before anything was logged
     with pytest.raises(InvalidState, match="no model registry"):
         carnet.pyfunc.load_model("models:/iris/1")
 
