@@ -66,8 +66,10 @@ def _as_frame(data: Any, schema: Schema) -> pd.DataFrame:
 
 def _enforce_columns(frame: pd.DataFrame, schema: Schema) -> pd.DataFrame:
     specs = [s for s in schema.specs if isinstance(s, ColSpec)]
-    wanted = {str(s.name) for s in specs}
-    have = {str(c) for c in frame.columns}
+    if any(not isinstance(c, str) for c in frame.columns):
+        frame = frame.rename(columns=str)
+    columns = list(frame.columns)
+    have = set(columns)
     missing = [str(s.name) for s in specs if s.required and str(s.name) not in have]
     if missing:
         raise InvalidValue(
@@ -75,7 +77,9 @@ def _enforce_columns(frame: pd.DataFrame, schema: Schema) -> pd.DataFrame:
             "signature",
             field=missing[0],
         )
-    extra = [str(c) for c in frame.columns if str(c) not in wanted]
+    present = [s for s in specs if str(s.name) in have]
+    order = [str(s.name) for s in present]
+    extra = [c for c in columns if c not in set(order)]
     if extra:
         warnings.warn(
             f"model_input: column(s) {', '.join(repr(e) for e in extra)} are not in the model's signature "
@@ -83,36 +87,45 @@ def _enforce_columns(frame: pd.DataFrame, schema: Schema) -> pd.DataFrame:
             UserWarning,
             stacklevel=3,
         )
-    frame = frame.rename(columns=str)
-    out = {}
-    for spec in specs:
-        name = str(spec.name)
-        if name in have:
-            out[name] = _convert_column(frame[name], spec)
-    return pd.DataFrame(out, index=frame.index)
+    if columns != order:
+        frame = frame.loc[:, order]
+    # Single-row predictions are latency bound: convert only the columns that need it, in one call.
+    conversions: dict[str, str] = {}
+    for spec in present:
+        target = _conversion(frame[str(spec.name)], spec)
+        if target is not None:
+            conversions[str(spec.name)] = target
+    if not conversions:
+        return frame
+    dates = [name for name, target in conversions.items() if target == "datetime"]
+    frame = frame.astype({n: t for n, t in conversions.items() if t != "datetime"})
+    for name in dates:
+        frame[name] = pd.to_datetime(frame[name])
+    return frame
 
 
-def _convert_column(series: pd.Series, spec: ColSpec) -> pd.Series:
-    name = str(spec.name)
+def _conversion(series: pd.Series, spec: ColSpec) -> str | None:
+    """The dtype the column must be converted to (None: it is fine as it is); ``InvalidValue``
+    when no safe conversion exists."""
     if spec.raw:
-        return series  # a richer MLflow type: presence is all carnet checks
+        return None  # a richer MLflow type: presence is all carnet checks
+    name = str(spec.name)
     dtype = series.dtype
+    kind = getattr(dtype, "kind", "O")
     if spec.type in _ACCEPTS:
-        if (
-            getattr(dtype, "kind", "O") in "biuf"
-            and np.dtype(getattr(dtype, "numpy_dtype", dtype)).name in _ACCEPTS[spec.type]
-        ):
-            return series.astype(_TARGET[spec.type])
+        if kind in "biuf" and np.dtype(getattr(dtype, "numpy_dtype", dtype)).name in _ACCEPTS[spec.type]:
+            target = _TARGET[spec.type]
+            return None if dtype == np.dtype(target) else target
         raise _wrong_type(name, spec.type, dtype)
+    if spec.type == "datetime" and kind == "M":
+        return None
     values = series.dropna()
     if spec.type == "string" and all(isinstance(v, str) for v in values):
-        return series
+        return None
     if spec.type == "binary" and all(isinstance(v, (bytes, bytearray)) for v in values):
-        return series
-    if spec.type == "datetime" and (
-        getattr(dtype, "kind", "O") == "M" or all(isinstance(v, pd.Timestamp) for v in values)
-    ):
-        return pd.to_datetime(series)
+        return None
+    if spec.type == "datetime" and all(isinstance(v, pd.Timestamp) for v in values):
+        return "datetime"
     raise _wrong_type(name, spec.type, dtype)
 
 
