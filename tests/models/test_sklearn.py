@@ -118,6 +118,9 @@ def test_bad_folders_say_what_is_wrong(tmp_path: Path, classifier: Any) -> None:
     (tmp_path / "MLmodel").write_text("flavors: [unclosed\n")
     with pytest.raises(InvalidValue, match="not valid YAML"):
         Model.load(tmp_path)
+    (tmp_path / "MLmodel").write_text("flavors: {sklearn: model.pkl}\n")
+    with pytest.raises(InvalidValue, match=r"\['sklearn'\] are not mappings"):
+        Model.load(tmp_path)
     (tmp_path / "MLmodel").write_text("run_id: abc\n")
     with pytest.raises(InvalidValue, match="no 'flavors'"):
         carnet.pyfunc.load_model(tmp_path)

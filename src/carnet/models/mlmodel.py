@@ -95,6 +95,9 @@ class Model:
         flavors = data.get("flavors")
         if not isinstance(flavors, dict) or not flavors:
             raise InvalidValue("MLmodel: no 'flavors' mapping; this is not a model folder", field="flavors")
+        bad = sorted(str(k) for k, v in flavors.items() if v is not None and not isinstance(v, dict))
+        if bad:
+            raise InvalidValue(f"MLmodel: flavor(s) {bad} are not mappings", field="flavors")
         signature = data.get("signature")
         if signature is not None and not isinstance(signature, dict):
             raise InvalidValue("MLmodel: 'signature' must be a mapping", field="signature")
