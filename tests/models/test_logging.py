@@ -168,9 +168,10 @@ class RegistryStore:
 def registry(tracking: str, monkeypatch: pytest.MonkeyPatch) -> RegistryStore:
     from carnet.sdk import workspace
 
-    location = carnet.Workspace(tracking).location
-    key = (location.server_url or location.database_url, location.artifact_root)
-    fake = RegistryStore(workspace.store_for(location))
+    real = workspace.store_for(carnet.Workspace(tracking).location)
+    # Every Workspace on this location shares the cached store: swap in the wrapper there.
+    key = next(k for k, v in workspace._stores.items() if v is real)
+    fake = RegistryStore(real)
     monkeypatch.setitem(workspace._stores, key, fake)
     return fake
 
