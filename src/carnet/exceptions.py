@@ -16,7 +16,8 @@ the ``http_status`` the server answers with, and the ``exit_code`` the CLI exits
     │   └── ParamConflict            INVALID_PARAMETER_VALUE   400
     ├── InvalidState                 INVALID_STATE             400
     │   ├── RunNotActive             INVALID_STATE             400
-    │   └── NotAvailableOffline      INVALID_STATE             400
+    │   ├── NotAvailableOffline      INVALID_STATE             400
+    │   └── UntrustedModel           INVALID_STATE             400
     └── StoreError                   INTERNAL_ERROR            500
         └── SchemaOutOfDate          INTERNAL_ERROR            500
 
@@ -116,6 +117,11 @@ class RunNotActive(InvalidState):
 
 class NotAvailableOffline(InvalidState):
     """A call needs the carnet server, and carnet is offline (``CARNET_MODE=offline``)."""
+
+
+class UntrustedModel(InvalidState):
+    """Loading a model would run code from its files (a pickle, or a skops file naming types nobody
+    trusted) and the caller has not opted in."""
 
 
 class StoreError(CarnetError):

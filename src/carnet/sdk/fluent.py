@@ -396,3 +396,24 @@ def search_runs(
     if output_format != "pandas":
         raise InvalidArgument("output_format: use 'pandas' or 'list'", field="output_format")
     return runs_to_frame(found)
+
+
+# -- models ------------------------------------------------------------------------------------
+
+
+def register_model(
+    model_uri: str, name: str, tags: Mapping[str, Any] | None = None, description: str | None = None
+) -> Any:
+    """Register the model at ``model_uri`` (``runs:/<run_id>/<path>``, ``models:/<model_id>`` or a
+    storage location) as a new version of ``name``, created when missing; return the version."""
+    from carnet.sdk.registry import register_model as register
+
+    for run in _active:
+        run.flush()
+    return register(
+        default_workspace().store,
+        model_uri,
+        check_entity_name(name, "name"),
+        tags={k: str(v) for k, v in (tags or {}).items()} or None,
+        description=description,
+    )

@@ -368,6 +368,28 @@ class Run:
             repo.download(info.path, out / info.path)
         return out
 
+    # -- models ------------------------------------------------------------------------------
+
+    def register_model(
+        self,
+        model_name: str,
+        model_path: str,
+        tags: Mapping[str, Any] | None = None,
+        description: str | None = None,
+    ) -> Any:
+        """Register the model this run logged at ``model_path`` as a new version of ``model_name``
+        (created when missing); return the model version (Azure ML's ``run.register_model``)."""
+        from carnet.sdk.registry import register_model
+
+        self.flush()
+        return register_model(
+            self._store,
+            f"runs:/{self.id}/{check_relative_path(model_path, 'model_path')}",
+            model_name,
+            tags={k: str(v) for k, v in (tags or {}).items()} or None,
+            description=description,
+        )
+
     # -- children ----------------------------------------------------------------------------
 
     def child_run(self, name: str | None = None, *, tags: Mapping[str, Any] | None = None) -> Run:

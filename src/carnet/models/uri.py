@@ -1,0 +1,45 @@
+"""Model URIs to local folders: a path, ``file://``, ``s3://``, ``runs:/`` or ``models:/``."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from urllib.parse import urlparse
+
+from carnet.exceptions import NotFound
+from carnet.sdk.registry import ModelSource, resolve_source
+from carnet.sdk.workspace import Workspace
+
+
+def local_model_path(
+    model_uri: str | Path, dst_path: str | Path | None = None, tracking_uri: str | None = None
+) -> Path:
+    """A local folder holding the model ``model_uri`` names (downloaded when it is remote)."""
+    uri = str(model_uri)
+    if uri.startswith(("runs:/", "models:/")):
+        store = _workspace(tracking_uri).store
+        return _fetch(resolve_source(store, uri), dst_path)
+    return _fetch(ModelSource(uri), dst_path)
+
+
+def _workspace(tracking_uri: str | None) -> Workspace:
+    if tracking_uri is not None:
+        return Workspace(tracking_uri)
+    from carnet.sdk import fluent
+
+    return fluent.default_workspace()
+
+
+def _fetch(source: ModelSource, dst_path: str | Path | None) -> Path:
+    location = source.location
+    parsed = urlparse(location)
+    if parsed.scheme in ("", "file") or (len(parsed.scheme) == 1 and location[1:3] in (":\\", ":/")):
+        path = Path(parsed.path if parsed.scheme == "file" else location)
+        if not path.exists():
+            raise NotFound(f"model: nothing at {location!r}", field="model_uri")
+        return path
+    from carnet.store import artifact_repository
+
+    parent, _, leaf = location.rstrip("/").rpartition("/")
+    target = Path(dst_path) if dst_path is not None else Path(tempfile.mkdtemp(prefix="carnet-model-"))
+    return artifact_repository(parent).download(leaf, target / leaf)
