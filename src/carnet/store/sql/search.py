@@ -28,7 +28,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, String, and_, case, func, literal_column, not_, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Select,
+    String,
+    and_,
+    case,
+    func,
+    literal_column,
+    not_,
+    or_,
+    select,
+)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -108,13 +120,16 @@ def find_run_ids(
     NaN) sort last and follow from a second query. Whether a filter is broad is estimated from
     the number of rows each of its terms matches, counted on the covering indexes.
     """
+    # Statements run on the connection, not the session: they return plain ids, and the ORM's
+    # per-statement bookkeeping would cost more than SQLite takes to answer them.
+    conn = session.connection()
     if (
         len(order_by) != 1
         or order_by[0].ident.entity != "metric"
-        or not _is_broad(session, filter_node, offset + limit)
+        or not _is_broad(conn, filter_node, offset + limit)
     ):
         general = build_run_select(experiment_ids, filter_node, order_by, view_type, offset, limit)
-        return list(session.scalars(general))
+        return list(conn.execute(general).scalars().all())
     key = order_by[0]
     stages = _STAGES_BY_VIEW[ViewType(view_type)]
     series = aliased(MetricSeriesRow)
@@ -132,17 +147,19 @@ def find_run_ids(
         with_value = with_value.where(_predicate(filter_node, correlated=True))
     value = series.last_value
     page = list(
-        session.scalars(
+        conn.execute(
             with_value.order_by(
                 value.asc() if key.ascending else value.desc(), RunRow.start_time.desc(), RunRow.run_id.asc()
             )
             .offset(offset)
             .limit(limit)
         )
+        .scalars()
+        .all()
     )
     if len(page) == limit:
         return page
-    valued = session.scalar(select(func.count()).select_from(with_value.subquery())) or 0
+    valued = conn.scalar(select(func.count()).select_from(with_value.subquery())) or 0
     without_value = select(RunRow.run_id).where(
         RunRow.experiment_id.in_(experiment_ids),
         RunRow.lifecycle_stage.in_(stages),
@@ -159,14 +176,14 @@ def find_run_ids(
         .offset(max(0, offset - valued))
         .limit(limit - len(page))
     )
-    return page + list(session.scalars(without_value))
+    return page + list(conn.execute(without_value).scalars().all())
 
 
 # Walking the sort index pays off when a page is expected within this many index rows.
 WALK_BUDGET = 20_000
 
 
-def _is_broad(session: Session, node: Node | None, wanted: int) -> bool:
+def _is_broad(conn: Connection, node: Node | None, wanted: int) -> bool:
     """Whether an index walk is expected to find ``wanted`` matching runs within ``WALK_BUDGET``
     rows. Only a conjunction of metric/param/tag tests is estimated (assuming the terms are
     independent); any other shape is left to the general plan."""
@@ -178,13 +195,13 @@ def _is_broad(session: Session, node: Node | None, wanted: int) -> bool:
         for t in terms
     ):
         return False
-    total = session.scalar(select(func.count()).select_from(RunRow)) or 0
+    total = conn.scalar(select(func.count()).select_from(RunRow)) or 0
     if total == 0:
         return False
     fraction = 1.0
     for term in terms:
         assert isinstance(term, Comparison)
-        matches = session.scalar(select(func.count()).select_from(_matching_rows(term).subquery())) or 0
+        matches = conn.scalar(select(func.count()).select_from(_matching_rows(term).subquery())) or 0
         fraction *= min(1.0, matches / total)
         if fraction * WALK_BUDGET < wanted:
             return False
