@@ -439,3 +439,14 @@ def test_models_uri_must_match_model_id(
         store.create_model_version("iris", f"runs:/{run.info.run_id}/model", run_id=make_run().info.run_id)
     with pytest.raises(InvalidValue):  # a run's folder is not the logged model's
         store.create_model_version("iris", model_source(run), model_id=logged_model.model_id)
+
+
+def test_concurrent_registrations_get_distinct_numbers(store: TrackingStore, run: Run) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    store.create_registered_model("iris")
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        numbers = list(pool.map(lambda _: register(store, run).version, range(18)))
+    assert sorted(numbers) == list(range(1, 19))
+    created = [e for e in store.get_model_version_history("iris") if e.kind == "created"]
+    assert sorted(e.version for e in created) == list(range(1, 19))
