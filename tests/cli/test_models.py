@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
 from cli.conftest import Cli, Seeded
 
 
-@pytest.mark.parametrize("command", ["list", "show", "register", "stage", "alias", "history"])
+@pytest.mark.parametrize("command", ["list", "show", "register", "stage", "alias", "history", "download"])
 def test_every_command_has_help(cli: Cli, command: str) -> None:
     result = cli.ok("models", command, "--help")
     assert "Usage" in result.stdout
@@ -75,9 +76,22 @@ def test_errors_are_one_line_with_an_exit_code(cli: Cli, seeded: Seeded) -> None
     assert "Traceback" not in stage.stderr + stage.stdout
 
 
-def test_list_without_a_workspace_creates_nothing(cli: Cli, tmp_path: object) -> None:
-    from pathlib import Path
-
+def test_list_without_a_workspace_creates_nothing(cli: Cli) -> None:
     result = cli.ok("models", "list")
     assert "no registered models yet" in result.stderr
     assert not (Path.cwd() / ".carnet").exists()
+
+
+def test_download_by_number_alias_and_stage(cli: Cli, seeded: Seeded, tmp_path: Path) -> None:
+    uri = seeded.uri
+    cli.ok("-u", uri, "models", "register", "m", f"runs:/{seeded.file_run}/model")
+    cli.ok("-u", uri, "models", "alias", "m", "champion", "1")
+    cli.ok("-u", uri, "models", "stage", "m", "1", "Staging")
+    for ref, folder in (("1", "a"), ("@champion", "b"), ("staging", "c"), ("latest", "d")):
+        result = cli.ok("-u", uri, "models", "download", "m", ref, "--to", str(tmp_path / folder))
+        assert "downloaded m version 1" in result.stdout
+        assert (tmp_path / folder / "weights.txt").read_text() == "0123456789"
+    default = cli.ok("-u", uri, "models", "download", "m", "1")
+    assert (Path.cwd() / "m-v1" / "weights.txt").is_file(), default.stdout
+    missing = cli("-u", uri, "models", "download", "m", "Production")
+    assert missing.exit_code == 3 and "no version in 'Production'" in missing.stderr

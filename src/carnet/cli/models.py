@@ -1,9 +1,10 @@
-"""``carnet models``: the model registry: list, show, register, stage, alias and history."""
+"""``carnet models``: the model registry: list, show, register, stage, alias, history, download."""
 
 from __future__ import annotations
 
 import getpass
 import os
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -21,7 +22,7 @@ from carnet.store.base import TrackingStore
 
 app = typer.Typer(
     name="models",
-    help="The model registry: list, show, register, stage, alias and history of registered models.",
+    help="The model registry: list, show, register, stage, alias, history and download registered models.",
     no_args_is_help=True,
 )
 
@@ -401,3 +402,61 @@ def version_history(
         for e in events
     ]
     output.print_table(["When", "Version", "Change", "From", "To", "By"], rows, numeric=[False, True])
+
+
+def resolve_version(store: TrackingStore, name: str, ref: str) -> ModelVersion:
+    """A version by number (``3``), alias (``@champion``), stage (``Production``) or ``latest``."""
+    text = ref.strip()
+    if text.startswith("@"):
+        return store.get_model_version_by_alias(name, text[1:])
+    if text.isdigit():
+        return store.get_model_version(name, text)
+    if text.lower() == "latest":
+        found = store.get_latest_versions(name)
+    else:
+        found = store.get_latest_versions(name, [ModelStage.parse(text)])
+    if not found:
+        raise NotFound(f"registered model {name!r} has no version in {text!r}", field="version")
+    return max(found, key=lambda v: v.version)
+
+
+def _split_location(location: str) -> tuple[str, str]:
+    """A location as (its folder, its last segment), for local paths and URIs alike."""
+    if "://" in location and not location.startswith("file://"):
+        parent, _, leaf = location.rstrip("/").rpartition("/")
+        return parent, leaf
+    path = Path(location.removeprefix("file://"))
+    return str(path.parent), path.name
+
+
+@app.command("download")
+def download_version(
+    ctx: typer.Context,
+    name: NameArgument,
+    ref: Annotated[
+        str,
+        typer.Argument(
+            help="A version number (3), an alias (@champion), a stage (Production) or latest.",
+            metavar="VERSION",
+            show_default=False,
+        ),
+    ],
+    destination: Annotated[
+        Path | None,
+        typer.Option(
+            "--to", help="The folder to copy into (default: ./<name>-v<version>).", show_default=False
+        ),
+    ] = None,
+    tracking_uri: TrackingUriOption = None,
+) -> None:
+    """Copy a version's model files to a local folder."""
+    from carnet.store import artifact_repository
+
+    store = _model_store(ctx, tracking_uri, name)
+    version = resolve_version(store, name, ref)
+    location = store.get_model_version_download_uri(name, version.version)
+    folder, leaf = _split_location(location)
+    target = destination or Path(f"{name}-v{version.version}")
+    target.mkdir(parents=True, exist_ok=True)
+    written = artifact_repository(folder).download(leaf, target)
+    output.info(f"downloaded {name} version {version.version} to {written}")

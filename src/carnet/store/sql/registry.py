@@ -454,7 +454,6 @@ def model_entities(session: Session, rows: Sequence[RegisteredModelRow]) -> list
     keys = [r.model_key for r in rows]
     tags = _model_tags(session, keys)
     aliases: dict[int, dict[str, int]] = {k: {} for k in keys}
-    newest = _newest_per_stage(session, keys)
     latest_rows: list[ModelVersionRow] = []
     for chunk in _chunks(keys):
         for key, alias, version in session.execute(
@@ -463,11 +462,24 @@ def model_entities(session: Session, rows: Sequence[RegisteredModelRow]) -> list
             .order_by(ModelAliasRow.alias)
         ):
             aliases[key][alias] = version
-    for key in keys:
-        for number in sorted(newest.get(key, {}).values()):
-            found = session.get(ModelVersionRow, (key, number))
-            if found is not None:
-                latest_rows.append(found)
+    for chunk in _chunks(keys):
+        # The newest version of each (model, stage): one query for the lot.
+        newest_ids = (
+            select(ModelVersionRow.model_key, func.max(ModelVersionRow.version).label("version"))
+            .where(ModelVersionRow.model_key.in_(chunk))
+            .group_by(ModelVersionRow.model_key, ModelVersionRow.current_stage)
+            .subquery()
+        )
+        stmt = (
+            select(ModelVersionRow)
+            .join(
+                newest_ids,
+                (newest_ids.c.model_key == ModelVersionRow.model_key)
+                & (newest_ids.c.version == ModelVersionRow.version),
+            )
+            .order_by(ModelVersionRow.model_key, ModelVersionRow.version)
+        )
+        latest_rows.extend(session.scalars(stmt))
     latest: dict[int, list[ModelVersion]] = {k: [] for k in keys}
     for version_row, entity in zip(latest_rows, version_entities(session, latest_rows), strict=True):
         latest[version_row.model_key].append(entity)
