@@ -237,6 +237,7 @@ def _short(value: object) -> str:
 # -- model registry -------------------------------------------------------------------------------
 
 MAX_ALIAS_LENGTH = 255
+MAX_VERSION_NUMBER = 2**31 - 1  # the column is a 32-bit integer
 MAX_REGISTRY_TAG_VALUE_LENGTH = 100_000
 _ALIAS_RE = re.compile(r"^[\w\-]+$")
 _RESERVED_ALIAS_RE = re.compile(r"^(latest|v\d+)$", re.IGNORECASE)
@@ -286,7 +287,16 @@ def check_version_number(value: object, field: str = "version") -> int:
         raise InvalidValue(f"{field}: expected a version number such as 1, got {_short(value)}", field=field)
     if number < 1:
         raise InvalidValue(f"{field}: version numbers start at 1, got {number}", field=field)
+    if number > MAX_VERSION_NUMBER:
+        raise InvalidValue(f"{field}: {number} is larger than any version number", field=field)
     return number
+
+
+def check_user_id(value: object, field: str = "user_id") -> str:
+    """Who made a registry change: any text up to the entity-name limit ("" when unknown)."""
+    if value is None:
+        return ""
+    return check_text(value, field, MAX_ENTITY_NAME_LENGTH)
 
 
 def fully_decoded(value: str) -> str:

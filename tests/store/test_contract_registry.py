@@ -450,3 +450,21 @@ def test_concurrent_registrations_get_distinct_numbers(store: TrackingStore, run
     assert sorted(numbers) == list(range(1, 19))
     created = [e for e in store.get_model_version_history("iris") if e.kind == "created"]
     assert sorted(e.version for e in created) == list(range(1, 19))
+
+
+def test_oversized_input_is_refused_cleanly(store: TrackingStore, run: Run) -> None:
+    store.create_registered_model("iris")
+    with pytest.raises(InvalidArgument):
+        register(store, run, user_id="u" * 300)
+    with pytest.raises(InvalidArgument):
+        register(store, run, description="d" * 6000)
+    with pytest.raises(InvalidArgument):
+        register(store, run, tags={"k" * 300: "v"})
+    with pytest.raises(InvalidValue):
+        store.get_model_version("iris", 10**12)
+    with pytest.raises(InvalidArgument):
+        store.set_registered_model_alias("iris", "a" * 300, 1)
+    register(store, run)
+    with pytest.raises(InvalidArgument):
+        store.transition_model_version_stage("iris", 1, "Staging", user_id="u" * 300)
+    assert store.get_model_version("iris", 1).current_stage is ModelStage.NONE

@@ -35,6 +35,7 @@ from carnet.validation import (
     check_key,
     check_model_name,
     check_text,
+    check_user_id,
     check_version_number,
 )
 
@@ -82,7 +83,7 @@ def _record(
             kind=kind,
             from_value=from_value,
             to_value=to_value,
-            user_id=user_id or "",
+            user_id=check_user_id(user_id),
             timestamp=when,
         )
     )
@@ -197,7 +198,7 @@ def create_version(
         run_id=resolved.run_id,
         model_id=resolved.model_id,
         description=text,
-        user_id=user_id or "",
+        user_id=check_user_id(user_id),
         status="READY",
         creation_timestamp=now,
         last_updated_timestamp=now,
