@@ -43,6 +43,7 @@ def registered(mlflow_server: Any) -> dict[str, Any]:
 
 
 def test_log_model_registers_versions_1_and_2(mlflow_server: Any, registered: dict[str, Any]) -> None:
+    import mlflow
     from mlflow import MlflowClient
 
     client = MlflowClient(mlflow_server.url)
@@ -59,6 +60,10 @@ def test_log_model_registers_versions_1_and_2(mlflow_server: Any, registered: di
     assert "iris-clf" in client.get_logged_model(infos[0].model_id).tags["mlflow.modelVersions"]
     uri = client.get_model_version_download_uri("iris-clf", "1")
     assert uri.startswith("mlflow-artifacts:/") and uri.endswith(f"/models/{infos[0].model_id}/artifacts")
+    # registering a logged model again, by its run: the client finds the logged model
+    again = mlflow.register_model(f"runs:/{infos[0].run_id}/model", "iris-copy")
+    assert again.version == "1"
+    assert mlflow_server.store.get_model_version("iris-copy", 1).model_id == infos[0].model_id
 
 
 def test_stages_aliases_and_loading(mlflow_server: Any, registered: dict[str, Any]) -> None:
@@ -184,3 +189,8 @@ def test_register_a_run_folder(mlflow_server: Any, tmp_path: Path) -> None:
     assert stored.current_stage is ModelStage.NONE and stored.run_id == run.info.run_id
     loaded = mlflow.pyfunc.load_model("models:/folder-model/1")
     np.testing.assert_array_equal(loaded.predict(X[:5]), model.predict(X[:5]))
+    # mlflow.register_model resolves a runs:/ URI to the run's files before sending it
+    registered = mlflow.register_model(f"runs:/{run.info.run_id}/clf", "folder-model")
+    assert registered.version == "2" and registered.run_id == run.info.run_id
+    latest = mlflow.pyfunc.load_model("models:/folder-model/latest")
+    np.testing.assert_array_equal(latest.predict(X[:5]), model.predict(X[:5]))
