@@ -292,3 +292,98 @@ class ModelOutput:
 
     model_id: str
     step: int = 0
+
+
+# -- model registry -------------------------------------------------------------------------------
+
+
+class ModelStage(str, enum.Enum):
+    """A registered model version's stage (MLflow's names)."""
+
+    NONE = "None"
+    STAGING = "Staging"
+    PRODUCTION = "Production"
+    ARCHIVED = "Archived"
+
+    @classmethod
+    def parse(cls, value: str | ModelStage) -> ModelStage:
+        """Accept a stage's name in any case (``production``, ``PRODUCTION``, ...)."""
+        if isinstance(value, ModelStage):
+            return value
+        key = str(value).strip().lower()
+        for stage in cls:
+            if stage.value.lower() == key:
+                return stage
+        from carnet.exceptions import InvalidValue
+
+        names = ", ".join(s.value for s in cls)
+        raise InvalidValue(f"stage: unknown stage {value!r}; use one of {names}", field="stage")
+
+
+@dataclass(frozen=True)
+class ModelVersion:
+    """One version of a registered model: the model files at ``source``, from a run or a logged
+    model, numbered 1, 2, ... within the model."""
+
+    name: str
+    version: int
+    creation_timestamp: int
+    last_updated_timestamp: int
+    current_stage: ModelStage
+    source: str
+    run_id: str | None = None
+    model_id: str | None = None
+    description: str = ""
+    user_id: str = ""
+    status: str = "READY"
+    tags: dict[str, str] = field(default_factory=dict)
+    aliases: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class RegisteredModel:
+    """A named model and its versions; ``latest_versions`` holds the newest version of each stage
+    that has one, and ``aliases`` maps each alias to the version it points to."""
+
+    name: str
+    creation_timestamp: int
+    last_updated_timestamp: int
+    description: str = ""
+    tags: dict[str, str] = field(default_factory=dict)
+    aliases: dict[str, int] = field(default_factory=dict)
+    latest_versions: list[ModelVersion] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ModelVersionEvent:
+    """One change in a model's history: who changed what, when, from which value to which.
+
+    ``kind`` is ``created`` (``to_value``: the source), ``stage`` (from one stage to another),
+    ``alias_set`` (``to_value``: the alias now on this version), ``alias_deleted`` (``from_value``:
+    the alias taken off this version, also when it moved to another version) or ``deleted``
+    (``from_value``: the stage the version had).
+    """
+
+    name: str
+    version: int
+    kind: str
+    from_value: str | None
+    to_value: str | None
+    user_id: str
+    timestamp: int
+
+
+@dataclass(frozen=True)
+class RegisteredModelPage:
+    """One page of registered models; pass ``next_page_token`` back to get the next."""
+
+    models: list[RegisteredModel]
+    next_page_token: str | None = None
+
+
+@dataclass(frozen=True)
+class ModelVersionPage:
+    """One page of model versions; pass ``next_page_token`` back to get the next."""
+
+    versions: list[ModelVersion]
+    next_page_token: str | None = None

@@ -243,3 +243,103 @@ def check_description(value: object, field: str = "description") -> str:
 def _short(value: object) -> str:
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+# -- model registry -------------------------------------------------------------------------------
+
+MAX_ALIAS_LENGTH = 255
+MAX_VERSION_NUMBER = 2**31 - 1  # the column is a 32-bit integer
+MAX_REGISTRY_TAG_VALUE_LENGTH = 100_000
+_ALIAS_RE = re.compile(r"^[\w\-]+$")
+_RESERVED_ALIAS_RE = re.compile(r"^(latest|v\d+)$", re.IGNORECASE)
+
+
+def check_model_name(value: object, field: str = "name") -> str:
+    """A registered model's name: an entity name without ``/`` or ``:``, which would make
+    ``models:/<name>/<version>`` URIs ambiguous."""
+    check_entity_name(value, field)
+    assert isinstance(value, str)
+    if "/" in value or ":" in value:
+        raise InvalidName(f"{field}: {value!r} must not contain '/' or ':'", field=field)
+    if value != value.strip():
+        raise InvalidName(f"{field}: {value!r} must not start or end with spaces", field=field)
+    return value
+
+
+def check_alias(value: object, field: str = "alias") -> str:
+    """A model alias: letters, digits, ``_`` and ``-``; ``latest`` and ``v<digits>`` are reserved
+    because ``models:/<name>/latest`` and version numbers already mean something."""
+    if not isinstance(value, str) or not value:
+        raise InvalidName(f"{field}: must be a non-empty string", field=field)
+    if len(value) > MAX_ALIAS_LENGTH:
+        raise LimitExceeded(
+            f"{field}: {len(value)} characters long; the limit is {MAX_ALIAS_LENGTH}", field=field
+        )
+    if not _ALIAS_RE.match(value):
+        raise InvalidName(f"{field}: {value!r} may only contain letters, digits, '_' and '-'", field=field)
+    if _RESERVED_ALIAS_RE.match(value):
+        raise InvalidValue(
+            f"{field}: {value!r} is reserved ('latest' and 'v<number>' name versions already); "
+            "pick another alias",
+            field=field,
+        )
+    return value
+
+
+def check_version_number(value: object, field: str = "version") -> int:
+    """A model version: a positive integer, or its decimal string (MLflow sends strings)."""
+    if isinstance(value, bool):
+        raise InvalidValue(f"{field}: expected a version number, got {value!r}", field=field)
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        number = int(value.strip())
+    else:
+        raise InvalidValue(f"{field}: expected a version number such as 1, got {_short(value)}", field=field)
+    if number < 1:
+        raise InvalidValue(f"{field}: version numbers start at 1, got {number}", field=field)
+    if number > MAX_VERSION_NUMBER:
+        raise InvalidValue(f"{field}: {number} is larger than any version number", field=field)
+    return number
+
+
+def check_user_id(value: object, field: str = "user_id") -> str:
+    """Who made a registry change: any text up to the entity-name limit ("" when unknown)."""
+    if value is None:
+        return ""
+    return check_text(value, field, MAX_ENTITY_NAME_LENGTH)
+
+
+def fully_decoded(value: str) -> str:
+    """``value`` URL-decoded until it stops changing (at most 10 rounds): what a path check must
+    look at, since each layer that decodes once more could turn ``%252e`` into ``.``."""
+    decoded = value
+    for _ in range(_MAX_DECODING_ROUNDS):
+        once = unquote(decoded)
+        if once == decoded:
+            break
+        decoded = once
+    return decoded
+
+
+def check_model_source_text(value: object, field: str = "source") -> str:
+    """The syntax checks of a model version's source, before it is matched against its run or
+    logged model: no control characters, no fragment, query or ``;`` parameters, no ``..``
+    segment, also after repeated URL-decoding."""
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidValue(f"{field}: expected a non-empty location", field=field)
+    if len(value) > MAX_ARTIFACT_LOCATION_LENGTH:
+        raise LimitExceeded(
+            f"{field}: {len(value)} characters long; the limit is {MAX_ARTIFACT_LOCATION_LENGTH}",
+            field=field,
+        )
+    decoded = fully_decoded(value)
+    if any(ord(c) < 32 for c in decoded):
+        raise InvalidValue(f"{field}: must not contain control characters", field=field)
+    if any(mark in decoded for mark in ("#", "?", ";")):
+        raise InvalidValue(
+            f"{field}: {value!r} must not carry a fragment (#), a query (?) or parameters (;)", field=field
+        )
+    if ".." in decoded.replace("\\", "/").split("/"):
+        raise InvalidValue(f"{field}: {value!r} must not contain '..' segments", field=field)
+    return value

@@ -3,8 +3,8 @@
 One test (or parametrised case) per advisory that applies to tracking and artifacts, named after
 its id. Every attack must get a 4xx and leave the files outside the artifact root untouched: a
 sentinel file sits next to the root, and the tree outside the root is compared before and after.
-Advisories about the model registry, users, GraphQL, webhooks and the gateway do not apply (carnet
-has no such endpoints); docs/server.md lists them.
+Advisories about users, GraphQL, webhooks and the gateway do not apply (carnet has no such
+endpoints); docs/server.md lists them. The model registry's are in ``test_registry_security.py``.
 """
 
 from __future__ import annotations

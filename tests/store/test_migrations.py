@@ -33,6 +33,12 @@ TABLES = {
     "logged_model_tags",
     "logged_model_params",
     "run_outputs",
+    "registered_models",
+    "registered_model_tags",
+    "model_versions",
+    "model_version_tags",
+    "registered_model_aliases",
+    "model_version_events",
 }
 
 
@@ -81,7 +87,7 @@ def _schema_differences(engine: Engine) -> list[object]:
 
 
 def test_head_revision_is_the_newest_script() -> None:
-    assert sql_engine.head_revision() == "0003"
+    assert sql_engine.head_revision() == "0004"
 
 
 def test_new_sqlite_file_is_created_at_head(sqlite_uri: str, tmp_path: Path) -> None:

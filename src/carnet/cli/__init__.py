@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from carnet.cli import db, experiments, output, runs
+from carnet.cli import db, experiments, models, output, runs
 from carnet.cli.common import CliState
 from carnet.cli.server import server
 from carnet.cli.sync import sync
@@ -30,6 +30,12 @@ def _hint_for(exc: CarnetError) -> str | None:
         return "see `carnet runs list --help` for the filter and order-by grammar"
     if isinstance(exc, NotFound) and exc.field == "run_id":
         return "list runs with `carnet runs list` (add --all to include deleted ones)"
+    if (
+        isinstance(exc, NotFound)
+        and exc.field in ("name", "version", "alias")
+        and "registered model" in exc.message
+    ):
+        return "see `carnet models list` and `carnet models show NAME`"
     if isinstance(exc, SchemaOutOfDate):
         return None  # the message already says what to run
     return None
@@ -66,6 +72,7 @@ app = typer.Typer(
 )
 app.add_typer(experiments.app, name="experiments")
 app.add_typer(runs.app, name="runs")
+app.add_typer(models.app, name="models")
 app.add_typer(db.app, name="db")
 app.command(name="server")(server)
 app.command(name="sync")(sync)

@@ -36,6 +36,7 @@ from carnet.entities import (
 from carnet.exceptions import NotAvailableOffline, RunNotActive
 from carnet.sdk.spool import Spool
 from carnet.store.base import LogBatch, NewLoggedModel, NewRun, TrackingStore
+from carnet.store.registry_unavailable import RegistryUnavailable
 from carnet.utils import generate_run_name, new_run_id, now_ms
 
 # Experiments named offline get this id prefix until ``carnet sync`` resolves the name.
@@ -78,7 +79,7 @@ class _LocalRun:
         return Run(self.info, data)
 
 
-class OfflineTrackingStore(TrackingStore):
+class OfflineTrackingStore(RegistryUnavailable, TrackingStore):
     """The tracking store of ``CARNET_MODE=offline`` for the carnet server at ``server_url``."""
 
     def __init__(self, server_url: str, spool: Spool | None = None) -> None:
@@ -86,6 +87,9 @@ class OfflineTrackingStore(TrackingStore):
         self.spool = spool or Spool(self.server_url)
         self._runs: dict[str, _LocalRun] = {}
         self._lock = threading.Lock()
+
+    def registry_unavailable(self, what: str) -> NotAvailableOffline:
+        return offline_error(what)
 
     # -- experiments -------------------------------------------------------------------------
 

@@ -44,7 +44,11 @@ __all__ = [
     "parse_filter",
     "parse_logged_model_filter",
     "parse_logged_model_order_by",
+    "parse_model_version_filter",
+    "parse_model_version_order_by",
     "parse_order_by",
+    "parse_registered_model_filter",
+    "parse_registered_model_order_by",
 ]
 
 # ---------------------------------------------------------------------------------------------
@@ -680,3 +684,81 @@ def _order_by(items: list[str] | None, grammar: _Grammar) -> list[OrderKey]:
             )
         keys.append(OrderKey(ident, ascending))
     return keys
+
+
+# ---------------------------------------------------------------------------------------------
+# Model registry: registered models and model versions
+# ---------------------------------------------------------------------------------------------
+
+_TIMESTAMP_ALIASES = {
+    "timestamp": "creation_timestamp",
+    "creation_time": "creation_timestamp",
+    "last_updated_time": "last_updated_timestamp",
+}
+_REGISTRY_PREFIXES: dict[str, Entity] = {
+    k: v for k, v in ENTITY_PREFIXES.items() if v in ("tag", "attribute") and k != "run"
+}
+
+_REGISTERED_MODEL_ATTRIBUTES: dict[str, _Spec] = {
+    "name": _Spec(_STRING_OPS, "string"),
+    "description": _TEXT_ATTR_SPEC,
+    "creation_timestamp": _Spec(_NUMERIC_OPS, "int"),
+    "last_updated_timestamp": _Spec(_NUMERIC_OPS, "int"),
+}
+
+_REGISTERED_MODEL_GRAMMAR = _Grammar(
+    _REGISTERED_MODEL_ATTRIBUTES,
+    _TIMESTAMP_ALIASES,
+    {},
+    _REGISTRY_PREFIXES,
+    "tags. or attributes. (or a bare attribute such as name)",
+    "(or tag., attribute., attr.)",
+    True,
+)
+
+_MODEL_VERSION_ATTRIBUTES: dict[str, _Spec] = {
+    "name": _Spec(_STRING_OPS, "string"),
+    "version_number": _Spec(_NUMERIC_OPS, "int"),
+    "run_id": _TEXT_ATTR_SPEC,
+    "model_id": _TEXT_ATTR_SPEC,
+    "source_path": _Spec(_STRING_OPS, "string"),
+    "current_stage": _Spec(_STRING_OPS, "string"),
+    "user_id": _TEXT_ATTR_SPEC,
+    "description": _TEXT_ATTR_SPEC,
+    "creation_timestamp": _Spec(_NUMERIC_OPS, "int"),
+    "last_updated_timestamp": _Spec(_NUMERIC_OPS, "int"),
+}
+
+_MODEL_VERSION_GRAMMAR = _Grammar(
+    _MODEL_VERSION_ATTRIBUTES,
+    {**_TIMESTAMP_ALIASES, "version": "version_number", "source": "source_path", "stage": "current_stage"},
+    {},
+    _REGISTRY_PREFIXES,
+    "tags. or attributes. (or a bare attribute such as name or run_id)",
+    "(or tag., attribute., attr.)",
+    True,
+)
+
+
+def parse_registered_model_filter(text: str | None) -> Node | None:
+    """Parse a registered-model filter: ``name``, ``description``, ``creation_timestamp``,
+    ``last_updated_timestamp`` (bare or with ``attributes.``) and ``tags.`` / ``tag.``."""
+    if text is None or not text.strip():
+        return None
+    return _Parser(text, "filter", _REGISTERED_MODEL_GRAMMAR).filter()
+
+
+def parse_registered_model_order_by(items: list[str] | None) -> list[OrderKey]:
+    return _order_by(items, _REGISTERED_MODEL_GRAMMAR)
+
+
+def parse_model_version_filter(text: str | None) -> Node | None:
+    """Parse a model-version filter: ``name``, ``version_number``, ``run_id``, ``model_id``,
+    ``source_path``, ``current_stage``, ``user_id``, ``description``, the timestamps and ``tags.``."""
+    if text is None or not text.strip():
+        return None
+    return _Parser(text, "filter", _MODEL_VERSION_GRAMMAR).filter()
+
+
+def parse_model_version_order_by(items: list[str] | None) -> list[OrderKey]:
+    return _order_by(items, _MODEL_VERSION_GRAMMAR)

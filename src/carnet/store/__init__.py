@@ -12,6 +12,7 @@ from carnet.store.base import (
     RecordWrite,
     TrackingStore,
 )
+from carnet.store.registry import RegistryStore
 
 if TYPE_CHECKING:
     from carnet.config import Location
@@ -23,6 +24,7 @@ __all__ = [
     "NewLoggedModel",
     "NewRun",
     "RecordWrite",
+    "RegistryStore",
     "TrackingStore",
     "artifact_repository",
     "tracking_store",

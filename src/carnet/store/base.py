@@ -38,6 +38,7 @@ from carnet.entities import (
     RunTag,
     ViewType,
 )
+from carnet.store.registry import RegistryStore
 
 
 @dataclass(frozen=True)
@@ -122,8 +123,9 @@ class NewLoggedModel:
     params: dict[str, str] = field(default_factory=dict)
 
 
-class TrackingStore(abc.ABC):
-    """Experiments, runs and everything logged to them."""
+class TrackingStore(RegistryStore):
+    """Experiments, runs and everything logged to them, and the model registry
+    (:class:`~carnet.store.registry.RegistryStore`)."""
 
     # -- experiments -------------------------------------------------------------------------
 

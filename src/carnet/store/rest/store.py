@@ -68,6 +68,7 @@ from carnet.store.base import (
     TrackingStore,
 )
 from carnet.store.rest.client import RestClient
+from carnet.store.rest.registry import RestRegistryStore
 from carnet.validation import MAX_BATCH_METRICS
 
 
@@ -157,7 +158,7 @@ def batch_from_wire(data: Any) -> LogBatch:
     )
 
 
-class RestTrackingStore(TrackingStore):
+class RestTrackingStore(RestRegistryStore, TrackingStore):
     """A :class:`TrackingStore` served by a carnet server at ``server_url``.
 
     ``artifact_root`` is where this client writes run files for now (the server hands out each

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from typing import Any, cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from carnet.entities import LifecycleStage, LoggedModel, LoggedModelStatus, ModelOutput
 from carnet.exceptions import InvalidState, NotFound, ParamConflict
-from carnet.search.ast import And, Comparison, Node, Not, Or, OrderKey
+from carnet.search.ast import Comparison, Node, OrderKey
+from carnet.search.evaluate import matches, sort_by
 from carnet.store.base import NewLoggedModel
 from carnet.store.sql import experiments, runs
 from carnet.store.sql.models import LoggedModelParamRow, LoggedModelRow, LoggedModelTagRow, RunOutputRow
@@ -179,12 +179,10 @@ def search(
         .where(LoggedModelRow.experiment_id.in_(experiment_ids))
         .where(LoggedModelRow.lifecycle_stage == LifecycleStage.ACTIVE.value)
     )
-    found = [m for m in to_entities(session, list(rows)) if node is None or _matches(node, m)]
+    found = [m for m in to_entities(session, list(rows)) if node is None or matches(node, m, _value)]
     found.sort(key=lambda m: m.model_id)
     found.sort(key=lambda m: m.creation_timestamp_ms, reverse=True)
-    for key in reversed(order_by):
-        found = _sorted(found, key)
-    return found
+    return sort_by(found, order_by, _value)
 
 
 def log_outputs(session: Session, run_id: str, outputs: Sequence[ModelOutput]) -> None:
@@ -240,66 +238,3 @@ def _value(model: LoggedModel, comparison: Comparison | OrderKey) -> str | int |
     if ident.entity == "tag":
         return model.tags.get(ident.key)
     return None  # metrics are not linked to logged models; the parser refuses them
-
-
-def _like(pattern: str, flags: int = 0) -> re.Pattern[str]:
-    """SQL LIKE as a regular expression: ``%`` any run, ``_`` one character, ``\\`` escapes."""
-    out, i = [], 0
-    while i < len(pattern):
-        c = pattern[i]
-        if c == "\\" and i + 1 < len(pattern):
-            out.append(re.escape(pattern[i + 1]))
-            i += 2
-            continue
-        out.append(".*" if c == "%" else "." if c == "_" else re.escape(c))
-        i += 1
-    return re.compile("".join(out), flags | re.DOTALL)
-
-
-def _compare(op: str, have: Any, want: Any) -> bool:
-    if op == "=":
-        return bool(have == want)
-    if op == "!=":
-        return bool(have != want)
-    if op == "<":
-        return bool(have < want)
-    if op == "<=":
-        return bool(have <= want)
-    if op == ">":
-        return bool(have > want)
-    if op == ">=":
-        return bool(have >= want)
-    if op in ("LIKE", "NOT LIKE", "ILIKE", "NOT ILIKE"):
-        flags = re.IGNORECASE if "ILIKE" in op else 0
-        hit = _like(str(want), flags).fullmatch(str(have)) is not None
-        return hit != op.startswith("NOT")
-    if op == "IN":
-        return have in want
-    if op == "NOT IN":
-        return have not in want
-    raise AssertionError(f"unknown operator {op}")  # pragma: no cover - the parser checks operators
-
-
-def _matches(node: Node, model: LoggedModel) -> bool:
-    if isinstance(node, And):
-        return all(_matches(item, model) for item in node.items)
-    if isinstance(node, Or):
-        return any(_matches(item, model) for item in node.items)
-    if isinstance(node, Not):
-        return not _matches(node.item, model)
-    have = _value(model, node)
-    if node.op == "IS NULL":
-        return have is None
-    if node.op == "IS NOT NULL":
-        return have is not None
-    if have is None:  # a model lacking the param or tag matches nothing but IS NULL
-        return False
-    return _compare(node.op, have, node.value)
-
-
-def _sorted(models: list[LoggedModel], key: OrderKey) -> list[LoggedModel]:
-    """Stable sort on one key; models lacking the value sort last either way."""
-    present = [m for m in models if _value(m, key) is not None]
-    missing = [m for m in models if _value(m, key) is None]
-    present.sort(key=lambda m: cast(Any, _value(m, key)), reverse=not key.ascending)
-    return present + missing

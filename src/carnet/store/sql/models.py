@@ -21,6 +21,7 @@ from sqlalchemy import (
     Boolean,
     Float,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     LargeBinary,
@@ -251,3 +252,106 @@ class RunOutputRow(Base):
     step: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
     # Keeps the order outputs were recorded in.
     created_time: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+
+# -- model registry -------------------------------------------------------------------------------
+#
+# Registered models have an internal integer key that versions, tags, aliases and events reference,
+# so a rename touches one row.
+
+
+class RegisteredModelRow(Base):
+    __tablename__ = "registered_models"
+
+    model_key: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(256), nullable=False, unique=True)
+    description: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    # The number the next version gets: numbers are never reused, not even after a delete.
+    next_version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    creation_timestamp: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    last_updated_timestamp: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+
+def _registered_model_fk(primary_key: bool = True) -> Mapped[int]:
+    return mapped_column(
+        ForeignKey("registered_models.model_key", ondelete="CASCADE"),
+        primary_key=primary_key,
+        nullable=False,
+    )
+
+
+class RegisteredModelTagRow(Base):
+    __tablename__ = "registered_model_tags"
+
+    model_key: Mapped[int] = _registered_model_fk()
+    key: Mapped[str] = mapped_column(String(250), primary_key=True)
+    value: Mapped[str] = mapped_column(Text, nullable=False)
+
+
+class ModelVersionRow(Base):
+    __tablename__ = "model_versions"
+    __table_args__ = (Index("ix_model_versions_run_id", "run_id"),)
+
+    model_key: Mapped[int] = _registered_model_fk()
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    current_stage: Mapped[str] = mapped_column(String(20), nullable=False)
+    source: Mapped[str] = mapped_column(Text, nullable=False)
+    # Where the files are: ``source`` resolved (a logged model's location for models:/<id>).
+    storage_location: Mapped[str] = mapped_column(Text, nullable=False)
+    # No foreign keys: a version outlives a run or a logged model deleted for good.
+    run_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    model_id: Mapped[str | None] = mapped_column(String(34), nullable=True)
+    description: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    user_id: Mapped[str] = mapped_column(String(256), nullable=False, default="")
+    status: Mapped[str] = mapped_column(String(20), nullable=False, default="READY")
+    creation_timestamp: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    last_updated_timestamp: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+
+class ModelVersionTagRow(Base):
+    __tablename__ = "model_version_tags"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["model_key", "version"],
+            ["model_versions.model_key", "model_versions.version"],
+            ondelete="CASCADE",
+            name="fk_model_version_tags_version_model_versions",
+        ),
+    )
+
+    model_key: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(250), primary_key=True)
+    value: Mapped[str] = mapped_column(Text, nullable=False)
+
+
+class ModelAliasRow(Base):
+    __tablename__ = "registered_model_aliases"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["model_key", "version"],
+            ["model_versions.model_key", "model_versions.version"],
+            ondelete="CASCADE",
+            name="fk_registered_model_aliases_version_model_versions",
+        ),
+    )
+
+    model_key: Mapped[int] = _registered_model_fk()
+    alias: Mapped[str] = mapped_column(String(255), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+
+class ModelVersionEventRow(Base):
+    """One stage or alias change, version creation or deletion; kept when the version is deleted."""
+
+    __tablename__ = "model_version_events"
+    __table_args__ = (Index("ix_model_version_events_model_version", "model_key", "version"),)
+
+    event_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    model_key: Mapped[int] = _registered_model_fk(primary_key=False)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    kind: Mapped[str] = mapped_column(String(20), nullable=False)
+    from_value: Mapped[str | None] = mapped_column(Text, nullable=True)
+    to_value: Mapped[str | None] = mapped_column(Text, nullable=True)
+    user_id: Mapped[str] = mapped_column(String(256), nullable=False, default="")
+    timestamp: Mapped[int] = mapped_column(BigInteger, nullable=False)

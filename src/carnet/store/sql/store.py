@@ -27,13 +27,15 @@ from carnet.store.base import LogBatch, NewLoggedModel, NewRun, TrackingStore
 from carnet.store.sql import experiments, logged_models, logging, metrics, runs
 from carnet.store.sql.engine import SessionFactory, get_engine
 from carnet.store.sql.models import ExperimentRow
+from carnet.store.sql.registry_store import SqlRegistryStore
 
 MAX_RESULTS_LIMIT = 50_000
 
 
-class SqlTrackingStore(TrackingStore):
+class SqlTrackingStore(SqlRegistryStore, TrackingStore):
     """A :class:`TrackingStore` on SQLAlchemy. ``database_url`` is a SQLAlchemy URL;
-    ``artifact_root`` the folder under which experiments get their artifact locations."""
+    ``artifact_root`` the folder under which experiments get their artifact locations. The model
+    registry's methods come from :class:`SqlRegistryStore`."""
 
     def __init__(self, database_url: str, artifact_root: str) -> None:
         self.database_url = database_url

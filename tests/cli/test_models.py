@@ -1,0 +1,97 @@
+"""``carnet models`` on a real SQLite workspace seeded with the SDK."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from cli.conftest import Cli, Seeded
+
+
+@pytest.mark.parametrize("command", ["list", "show", "register", "stage", "alias", "history", "download"])
+def test_every_command_has_help(cli: Cli, command: str) -> None:
+    result = cli.ok("models", command, "--help")
+    assert "Usage" in result.stdout
+
+
+def test_register_stage_alias_show_and_history(cli: Cli, seeded: Seeded) -> None:
+    uri = seeded.uri
+    run = seeded.file_run
+    empty = cli.ok("-u", uri, "models", "list")
+    assert "no registered models yet" in empty.stderr
+
+    first = cli.ok("-u", uri, "models", "register", "ridge-model", f"runs:/{run[:8]}/model", "--tag", "k=v")
+    assert "registered ridge-model version 1" in first.stdout
+    other = seeded.ids["alpha-0.1"]
+    second = cli.ok("-u", uri, "models", "register", "ridge-model", "model", "--run", other, "-d", "second")
+    assert "version 2" in second.stdout
+
+    cli.ok("-u", uri, "models", "stage", "ridge-model", "1", "production")
+    moved = cli.ok("-u", uri, "models", "stage", "ridge-model", "2", "Production", "--archive-existing")
+    assert "None → Production" in moved.stdout
+    cli.ok("-u", uri, "models", "alias", "ridge-model", "champion", "1")
+
+    listed = json.loads(cli.ok("-u", uri, "models", "list", "--output", "json").stdout)
+    assert listed[0]["name"] == "ridge-model" and listed[0]["aliases"] == {"champion": 1}
+    table = cli.ok("-u", uri, "models", "list").stdout
+    assert "ridge-model" in table and "champion → v1" in table
+
+    shown = json.loads(cli.ok("-u", uri, "models", "show", "ridge-model", "--output", "json").stdout)
+    assert [(v["version"], v["current_stage"]) for v in shown["versions"]] == [
+        (2, "Production"),
+        (1, "Archived"),
+    ]
+    detail = cli.ok("-u", uri, "models", "show", "ridge-model", "--version", "1").stdout
+    assert "Archived" in detail and "champion" in detail and "experiment ridge" in detail
+    version = json.loads(
+        cli.ok("-u", uri, "models", "show", "ridge-model", "-v", "1", "--output", "json").stdout
+    )
+    assert version["run_id"] == run and version["tags"] == {"k": "v"}
+
+    cli.ok("-u", uri, "models", "alias", "ridge-model", "champion", "--delete")
+    history = json.loads(cli.ok("-u", uri, "models", "history", "ridge-model", "--output", "json").stdout)
+    kinds = [(e["version"], e["kind"], e["to"]) for e in history]
+    assert kinds[:2] == [(1, "created", f"runs:/{run}/model"), (2, "created", kinds[1][2])]
+    assert (1, "stage", "Archived") in kinds and (1, "alias_deleted", None) in kinds
+    assert "alias removed" in cli.ok("-u", uri, "models", "history", "ridge-model", "-v", "1").stdout
+
+
+def test_errors_are_one_line_with_an_exit_code(cli: Cli, seeded: Seeded) -> None:
+    uri = seeded.uri
+    missing = cli("-u", uri, "models", "show", "nope")
+    assert missing.exit_code == 3
+    assert "Error: registered model 'nope' does not exist" in missing.stderr
+    assert "carnet models list" in missing.stderr
+    cli.ok("-u", uri, "models", "register", "m", f"runs:/{seeded.file_run}/model")
+    outside = cli("-u", uri, "models", "register", "m", "/etc", "--run", seeded.file_run)
+    assert outside.exit_code == 2 and "not inside the artifact location" in outside.stderr
+    no_run = cli("-u", uri, "models", "register", "m", "model")
+    assert no_run.exit_code == 2 and "--run" in no_run.stderr
+    reserved = cli("-u", uri, "models", "alias", "m", "latest", "1")
+    assert reserved.exit_code == 2 and "reserved" in reserved.stderr
+    stage = cli("-u", uri, "models", "stage", "m", "1", "Foo")
+    assert stage.exit_code == 2 and "unknown stage" in stage.stderr
+    assert "Traceback" not in stage.stderr + stage.stdout
+
+
+def test_list_without_a_workspace_creates_nothing(cli: Cli) -> None:
+    result = cli.ok("models", "list")
+    assert "no registered models yet" in result.stderr
+    assert not (Path.cwd() / ".carnet").exists()
+
+
+def test_download_by_number_alias_and_stage(cli: Cli, seeded: Seeded, tmp_path: Path) -> None:
+    uri = seeded.uri
+    cli.ok("-u", uri, "models", "register", "m", f"runs:/{seeded.file_run}/model")
+    cli.ok("-u", uri, "models", "alias", "m", "champion", "1")
+    cli.ok("-u", uri, "models", "stage", "m", "1", "Staging")
+    for ref, folder in (("1", "a"), ("@champion", "b"), ("staging", "c"), ("latest", "d")):
+        result = cli.ok("-u", uri, "models", "download", "m", ref, "--to", str(tmp_path / folder))
+        assert "downloaded m version 1" in result.stdout
+        assert (tmp_path / folder / "weights.txt").read_text() == "0123456789"
+    default = cli.ok("-u", uri, "models", "download", "m", "1")
+    assert (Path.cwd() / "m-v1" / "weights.txt").is_file(), default.stdout
+    missing = cli("-u", uri, "models", "download", "m", "Production")
+    assert missing.exit_code == 3 and "no version in 'Production'" in missing.stderr
