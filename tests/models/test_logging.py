@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +12,8 @@ import carnet
 import carnet.pyfunc
 import carnet.sklearn
 from carnet.entities import LoggedModelStatus
-from carnet.exceptions import InvalidArgument, InvalidState, NotFound
+from carnet.exceptions import InvalidArgument, NotFound
+from carnet.store.base import TrackingStore
 
 
 @pytest.fixture
@@ -103,81 +103,14 @@ def test_plain_objects_with_predict_are_python_models(tmp_path: Path) -> None:
 # -- the registry ------------------------------------------------------------------------------
 
 
-@dataclass
-class FakeVersion:
-    name: str
-    version: int
-    source: str
-    run_id: str | None = None
-    model_id: str | None = None
-    current_stage: str = "None"
-    tags: dict[str, str] = field(default_factory=dict)
-    description: str | None = None
-
-
-class RegistryStore:
-    """The tracking store plus the registry methods carnet.models calls, kept in memory."""
-
-    def __init__(self, inner: Any) -> None:
-        self._inner = inner
-        self.models: dict[str, list[FakeVersion]] = {}
-        self.aliases: dict[tuple[str, str], int] = {}
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._inner, name)
-
-    def create_registered_model(self, name: str, tags: Any = None, description: Any = None) -> None:
-        self.models[name] = []
-
-    def get_registered_model(self, name: str) -> str:
-        if name not in self.models:
-            raise NotFound(f"registered model {name!r} does not exist")
-        return name
-
-    def create_model_version(
-        self,
-        name: str,
-        source: str,
-        run_id: Any = None,
-        model_id: Any = None,
-        tags: Any = None,
-        description: Any = None,
-        user_id: str = "",
-    ) -> FakeVersion:
-        version = FakeVersion(name, len(self.models[name]) + 1, source, run_id, model_id, tags=tags or {})
-        self.models[name].append(version)
-        return version
-
-    def get_model_version(self, name: str, version: int) -> FakeVersion:
-        try:
-            return self.models[name][version - 1]
-        except (KeyError, IndexError):
-            raise NotFound(f"model {name!r} has no version {version}") from None
-
-    def get_latest_versions(self, name: str, stages: list[str] | None = None) -> list[FakeVersion]:
-        return [v for v in self.models[name] if stages is None or v.current_stage in stages]
-
-    def get_model_version_by_alias(self, name: str, alias: str) -> FakeVersion:
-        return self.get_model_version(name, self.aliases[(name, alias)])
-
-    def get_model_version_download_uri(self, name: str, version: int) -> str:
-        return self.get_model_version(name, version).source
-
-
 @pytest.fixture
-def registry(tracking: str, monkeypatch: pytest.MonkeyPatch) -> RegistryStore:
-    from carnet.sdk import workspace
-
-    real = workspace.store_for(carnet.Workspace(tracking).location)
-    # Every Workspace on this location shares the cached store: swap in the wrapper there.
-    key = next(k for k, v in workspace._stores.items() if v is real)
-    fake = RegistryStore(real)
-    monkeypatch.setitem(workspace._stores, key, fake)
-    return fake
+def registry(tracking: str) -> TrackingStore:
+    """The workspace's own store, registry included."""
+    return carnet.Workspace(tracking).store
 
 
 def test_registered_model_name_creates_versions_that_load_by_name(
-    registry: RegistryStore, iris: Any, classifier: Any
+    registry: TrackingStore, iris: Any, classifier: Any
 ) -> None:
     X, _ = iris
     with carnet.start_run() as run:
@@ -188,8 +121,8 @@ def test_registered_model_name_creates_versions_that_load_by_name(
     assert version.run_id == run.id and version.model_id == first.model_id
     assert version.source == registry.get_logged_model(first.model_id).artifact_location
 
-    registry.models["iris"][0] = replace(registry.models["iris"][0], current_stage="Production")
-    registry.aliases[("iris", "champion")] = 1
+    registry.transition_model_version_stage("iris", 1, "Production")
+    registry.set_registered_model_alias("iris", "champion", 1)
     for uri in ("models:/iris/1", "models:/iris/latest", "models:/iris/production", "models:/iris@champion"):
         loaded = carnet.pyfunc.load_model(uri)
         np.testing.assert_array_equal(loaded.predict(X), classifier.predict(X))
@@ -201,7 +134,7 @@ def test_registered_model_name_creates_versions_that_load_by_name(
         carnet.pyfunc.load_model("models:/iris/Shipping")
 
 
-def test_register_model_mlflow_and_azure_style(registry: RegistryStore, iris: Any, classifier: Any) -> None:
+def test_register_model_mlflow_and_azure_style(registry: TrackingStore, iris: Any, classifier: Any) -> None:
     X, _ = iris
     with carnet.start_run() as run:
         info = carnet.sklearn.log_model(classifier, "model")
@@ -214,21 +147,7 @@ def test_register_model_mlflow_and_azure_style(registry: RegistryStore, iris: An
     np.testing.assert_array_equal(loaded.predict(X), classifier.predict(X))
 
 
-def test_registering_without_a_registry_says_so(tracking: str, classifier: Any) -> None:
-    store = carnet.Workspace(tracking).store
-    if hasattr(store, "create_model_version"):
-        pytest.skip("this store has the model registry")
-    with carnet.start_run() as run, pytest.raises(InvalidState, match="no model registry"):
-        carnet.sklearn.log_model(classifier, "model", registered_model_name="iris")
-    assert store.get_run_outputs(run.id) == []  # refused before anything was logged
-    with pytest.raises(InvalidState, match="no model registry"):
-        carnet.pyfunc.load_model("models:/iris/1")
-
-
 def test_registry_on_the_real_store(tracking: str, iris: Any, classifier: Any) -> None:
-    store = carnet.Workspace(tracking).store
-    if not hasattr(store, "get_model_version"):
-        pytest.skip("the tracking store has no model registry yet")
     X, _ = iris
     with carnet.start_run():
         info = carnet.sklearn.log_model(classifier, "model", registered_model_name="iris-real")

@@ -16,7 +16,7 @@ from typing import Any
 from carnet.entities import LoggedModelStatus, ModelOutput
 from carnet.models.mlmodel import MLMODEL_FILE, Model
 from carnet.models.schema import ModelSignature
-from carnet.sdk.registry import register_model, require_registry
+from carnet.sdk.registry import register_model
 from carnet.sdk.run import Run
 from carnet.store.base import NewLoggedModel
 
@@ -57,8 +57,6 @@ def log_model_folder(
         run = fluent.active_run() or fluent.start_run()
     run._writable()
     store = run.workspace.store
-    if registered_model_name is not None:
-        require_registry(store)  # refuse before logging anything, not halfway through
     logged = store.create_logged_model(
         NewLoggedModel(
             experiment_id=run._info.experiment_id, name=name, model_type=flavor, source_run_id=run.id

@@ -12,17 +12,9 @@ import contextlib
 from dataclasses import dataclass
 from typing import Any
 
-from carnet.exceptions import AlreadyExists, InvalidArgument, InvalidState, NotFound
-
-STAGES = {"none": "None", "staging": "Staging", "production": "Production", "archived": "Archived"}
-_REGISTRY_METHODS = (
-    "get_model_version",
-    "get_latest_versions",
-    "get_model_version_by_alias",
-    "create_registered_model",
-    "get_registered_model",
-    "create_model_version",
-)
+from carnet.entities import ModelStage, ModelVersion
+from carnet.exceptions import AlreadyExists, InvalidArgument, InvalidValue, NotFound
+from carnet.store.base import TrackingStore
 
 
 @dataclass(frozen=True)
@@ -34,17 +26,7 @@ class ModelSource:
     model_id: str | None = None
 
 
-def require_registry(store: Any) -> None:
-    missing = [m for m in _REGISTRY_METHODS if not hasattr(store, m)]
-    if missing:
-        raise InvalidState(
-            f"this tracking store has no model registry (missing {', '.join(missing)}); upgrade carnet "
-            "or point the tracking URI at a workspace with one",
-            field="registered_model_name",
-        )
-
-
-def resolve_source(store: Any, uri: str) -> ModelSource:
+def resolve_source(store: TrackingStore, uri: str) -> ModelSource:
     """The storage location of a model URI; local paths and storage URIs come back unchanged."""
     if uri.startswith("runs:/"):
         return _run_source(store, uri)
@@ -53,7 +35,7 @@ def resolve_source(store: Any, uri: str) -> ModelSource:
     return ModelSource(uri)
 
 
-def _run_source(store: Any, uri: str) -> ModelSource:
+def _run_source(store: TrackingStore, uri: str) -> ModelSource:
     run_id, _, path = uri.removeprefix("runs:/").strip("/").partition("/")
     if not run_id or not path:
         raise InvalidArgument(f"model_uri: {uri!r} is not runs:/<run_id>/<path>", field="model_uri")
@@ -69,7 +51,7 @@ def _run_source(store: Any, uri: str) -> ModelSource:
     return ModelSource(f"{run.info.artifact_uri.rstrip('/')}/{path}", run_id)
 
 
-def _models_source(store: Any, rest: str, uri: str) -> ModelSource:
+def _models_source(store: TrackingStore, rest: str, uri: str) -> ModelSource:
     if not rest:
         raise InvalidArgument(f"model_uri: {uri!r} names no model", field="model_uri")
     if "/" not in rest and "@" not in rest:
@@ -79,12 +61,11 @@ def _models_source(store: Any, rest: str, uri: str) -> ModelSource:
     location = str(store.get_model_version_download_uri(version.name, int(version.version)))
     if location.startswith(("runs:/", "models:/")):
         return resolve_source(store, location)
-    return ModelSource(location, getattr(version, "run_id", None), getattr(version, "model_id", None))
+    return ModelSource(location, version.run_id, version.model_id)
 
 
-def model_version_of(store: Any, rest: str, uri: str) -> Any:
+def model_version_of(store: TrackingStore, rest: str, uri: str) -> ModelVersion:
     """The registered version ``name/<version|stage|latest>`` or ``name@alias`` points at."""
-    require_registry(store)
     if "@" in rest:
         name, _, alias = rest.partition("@")
         return store.get_model_version_by_alias(name, alias)
@@ -93,28 +74,31 @@ def model_version_of(store: Any, rest: str, uri: str) -> Any:
         raise InvalidArgument(f"model_uri: {uri!r} is not models:/<name>/<version>", field="model_uri")
     if which.isdigit():
         return store.get_model_version(name, int(which))
-    stages = None if which.lower() == "latest" else [STAGES.get(which.lower(), which)]
-    if stages and stages[0] not in STAGES.values():
-        raise InvalidArgument(
-            f"model_uri: {which!r} is neither a version number, 'latest' nor a stage "
-            f"({', '.join(STAGES.values())})",
-            field="model_uri",
-        )
-    versions = store.get_latest_versions(name, stages)
+    if which.lower() == "latest":
+        versions = store.get_latest_versions(name, None)
+    else:
+        try:
+            stage = ModelStage.parse(which)
+        except InvalidValue:
+            raise InvalidArgument(
+                f"model_uri: {which!r} is neither a version number, 'latest' nor a stage "
+                f"({', '.join(s.value for s in ModelStage)})",
+                field="model_uri",
+            ) from None
+        versions = store.get_latest_versions(name, [stage])
     if not versions:
         raise NotFound(f"model {name!r} has no version in stage {which!r}", field="model_uri")
     return max(versions, key=lambda v: int(v.version))
 
 
 def register_model(
-    store: Any,
+    store: TrackingStore,
     model_uri: str,
     name: str,
     tags: dict[str, str] | None = None,
     description: str | None = None,
 ) -> Any:
     """Create the registered model ``name`` if needed, then a new version of it from ``model_uri``."""
-    require_registry(store)
     source = resolve_source(store, model_uri)
     try:
         store.get_registered_model(name)
