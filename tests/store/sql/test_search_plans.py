@@ -12,6 +12,14 @@ from carnet.store.base import LogBatch, NewRun
 from carnet.store.sql.search import build_run_select, find_run_ids
 
 
+@pytest.fixture(autouse=True)
+def walk_even_small_stores(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These stores hold a dozen runs: let the index walk run anyway, so both plans are compared."""
+    from carnet.store.sql import search
+
+    monkeypatch.setattr(search, "SMALL_STORE", 0)
+
+
 @pytest.fixture
 def populated(store):  # type: ignore[no-untyped-def]
     experiment = store.create_experiment("plans")
@@ -72,7 +80,7 @@ def test_the_index_walk_is_chosen_only_for_broad_conjunctions(populated, monkeyp
     with store._sessions.read() as session:
 
         def broad(text: str | None, wanted: int = 5) -> bool:
-            return search._is_broad(session, parse_filter(text), wanted)
+            return search._is_broad(session.connection(), parse_filter(text), wanted)
 
         assert broad(None)
         assert broad("metrics.other > 2 and params.model = 'rf'")
@@ -84,3 +92,14 @@ def test_the_index_walk_is_chosen_only_for_broad_conjunctions(populated, monkeyp
         # 8 of 13 runs are 'rf', 6 of 13 have team 'a': ~2.8 expected matches per 10 rows walked.
         assert broad("params.model = 'rf' and tags.team = 'a'", wanted=2)
         assert not broad("params.model = 'rf' and tags.team = 'a'", wanted=3)
+
+
+def test_small_stores_always_take_the_general_plan(populated, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from carnet.store.sql import search
+
+    store, _, total = populated
+    with store._sessions.read() as session:
+        conn = session.connection()
+        assert search._is_broad(conn, parse_filter("metrics.other > 2"), 5)
+        monkeypatch.setattr(search, "SMALL_STORE", total)
+        assert not search._is_broad(conn, parse_filter("metrics.other > 2"), 5)  # no counting

@@ -181,6 +181,8 @@ def find_run_ids(
 
 # Walking the sort index pays off when a page is expected within this many index rows.
 WALK_BUDGET = 20_000
+# Below this many runs in the store the general plan is always used.
+SMALL_STORE = 10_000
 
 
 def _is_broad(conn: Connection, node: Node | None, wanted: int) -> bool:
@@ -196,8 +198,8 @@ def _is_broad(conn: Connection, node: Node | None, wanted: int) -> bool:
     ):
         return False
     total = conn.scalar(select(func.count()).select_from(RunRow)) or 0
-    if total == 0:
-        return False
+    if total <= SMALL_STORE:
+        return False  # sorting every match is cheap here; estimating would cost more than it saves
     fraction = 1.0
     for term in terms:
         assert isinstance(term, Comparison)
