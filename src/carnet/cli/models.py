@@ -16,7 +16,7 @@ from rich.text import Text
 from carnet.cli import output
 from carnet.cli.common import OutputOption, TrackingUriOption, existing_store, open_store, resolve_run
 from carnet.cli.output import OutputFormat
-from carnet.entities import ModelStage, ModelVersion, ModelVersionEvent, RegisteredModel
+from carnet.entities import DatasetInput, ModelStage, ModelVersion, ModelVersionEvent, RegisteredModel
 from carnet.exceptions import InvalidArgument, NotFound
 from carnet.store.base import TrackingStore
 
@@ -154,11 +154,36 @@ def _lineage(store: TrackingStore, version: ModelVersion) -> str:
     return f"run {run.info.run_name} ({run.info.run_id}) in {where}"
 
 
+def _datasets(store: TrackingStore, version: ModelVersion) -> list[DatasetInput]:
+    """The datasets the version's run (or its logged model's run) logged as inputs."""
+    try:
+        run_id = version.run_id
+        if not run_id and version.model_id:
+            run_id = store.get_logged_model(version.model_id).source_run_id
+        return store.get_run_inputs(run_id) if run_id else []
+    except NotFound:  # deleted since: the lineage line says so
+        return []
+
+
+def _dataset_json(item: DatasetInput) -> dict[str, Any]:
+    d = item.dataset
+    return {
+        "name": d.name,
+        "digest": d.digest,
+        "context": item.context,
+        "source_type": d.source_type,
+        "source": d.source,
+        "tags": dict(item.tags),
+    }
+
+
 def _show_version(store: TrackingStore, version: ModelVersion, output_format: OutputFormat) -> None:
     lineage = _lineage(store, version)
+    datasets = _datasets(store, version)
     if output_format is OutputFormat.json:
         body = version_json(version)
         body["lineage"] = lineage
+        body["datasets"] = [_dataset_json(d) for d in datasets]
         output.print_json(body)
         return
     grid = Table.grid(padding=(0, 2))
@@ -187,6 +212,12 @@ def _show_version(store: TrackingStore, version: ModelVersion, output_format: Ou
         table = output.make_table(["Tag", "Value"], title="Tags")
         for key, value in sorted(version.tags.items()):
             table.add_row(Text(key), Text(value))
+        parts.append(table)
+    if datasets:
+        table = output.make_table(["Dataset", "Digest", "Context", "Source"], title="Datasets (run inputs)")
+        for item in datasets:
+            d = item.dataset
+            table.add_row(Text(d.name), Text(d.digest), Text(item.context or ""), Text(d.source))
         parts.append(table)
     output.stdout_console().print(Group(*parts))
 
