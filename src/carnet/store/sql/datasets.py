@@ -50,7 +50,7 @@ def log_inputs(session: Session, run_id: str, inputs: Sequence[DatasetInput]) ->
                 session.add(RunInputTagRow(input_key=input_key, key=key, value=value))
             else:
                 tag.value = value
-    session.flush()
+        session.flush()  # the session does not autoflush: the next item must see this one
 
 
 def _dataset_key(session: Session, experiment_id: int, dataset: Dataset) -> int:
