@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 
 import pytest
@@ -117,3 +118,27 @@ def test_limits_are_mlflows(store: TrackingStore, make_run: MakeRun) -> None:
     assert store.get_run_inputs(run_id) == [DatasetInput(longest, {"k" * 255: "v" * 500})]
     with pytest.raises(LimitExceeded, match="value"):
         store.log_inputs(run_id, [DatasetInput(IRIS, {"k": "v" * 501})])
+
+
+def test_runs_logging_the_same_new_dataset_at_once_share_it(store: TrackingStore, make_run: MakeRun) -> None:
+    """Eight runs of one experiment log the same new dataset at the same moment: every call
+    succeeds and all runs point at one dataset (on PostgreSQL the losers of the insert race find
+    the winner's row)."""
+    run_ids = [make_run().info.run_id for _ in range(8)]
+    start = threading.Barrier(len(run_ids))
+    errors: list[BaseException] = []
+
+    def log(run_id: str) -> None:
+        try:
+            start.wait(timeout=10)
+            store.log_inputs(run_id, [training(WINE)])
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=log, args=(run_id,), daemon=True) for run_id in run_ids]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert errors == []
+    assert store.get_runs_inputs(run_ids) == {run_id: [training(WINE)] for run_id in run_ids}
