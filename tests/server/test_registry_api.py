@@ -12,7 +12,7 @@ import pytest
 
 from carnet.entities import Dataset, DatasetInput
 from carnet.server import create_app
-from carnet.store import NewRun
+from carnet.store import NewLoggedModel, NewRun
 from carnet.store.sql.store import SqlTrackingStore
 
 API = "/api/v1"
@@ -86,6 +86,14 @@ def test_version_view_carries_the_runs_datasets(http: httpx.Client, store: SqlTr
     ]
     assert created.json()["datasets"] == expected
     assert http.get(f"{API}/registered-models/clf/versions/1").json()["datasets"] == expected
+    # A version of a logged model shows the datasets of the model's source run.
+    logged = store.create_logged_model(NewLoggedModel(experiment_id="0", source_run_id=run.info.run_id))
+    of_model = http.post(
+        f"{API}/registered-models/clf/versions",
+        json={"source": f"models:/{logged.model_id}", "model_id": logged.model_id},
+    )
+    assert of_model.status_code == 201, of_model.text
+    assert of_model.json()["datasets"] == expected
     # The run's inputs through the native API.
     inputs = http.get(f"{API}/runs/{run.info.run_id}/inputs").json()
     assert inputs == {"datasets": expected}
