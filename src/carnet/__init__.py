@@ -15,6 +15,8 @@ Two styles on the same runs::
 
 from __future__ import annotations
 
+# carnet.data.from_pandas, like mlflow.data (pandas is imported only when it is called).
+from carnet import data as data
 from carnet.entities import Dataset, DatasetInput, Metric, Param, RunStatus, RunTag, ViewType
 from carnet.exceptions import CarnetError
 from carnet.sdk.client import Client

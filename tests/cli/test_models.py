@@ -111,6 +111,15 @@ def test_show_version_lists_the_datasets_of_its_run(cli: Cli, sqlite_uri: str, t
         run.upload_file("model/weights.txt", str(weights))
     cli.ok("-u", sqlite_uri, "models", "register", "iris-model", f"runs:/{run.id}/model")
 
+    # The run's own view lists them too.
+    shown = cli.ok("-u", sqlite_uri, "runs", "show", run.id).stdout
+    assert "Datasets" in shown and "iris-holdout" in shown and "9f8e7d6c" in shown
+    run_body = json.loads(cli.ok("-u", sqlite_uri, "runs", "show", run.id, "--output", "json").stdout)
+    assert [(d["name"], d["context"]) for d in run_body["datasets"]] == [
+        ("iris", "training"),
+        ("iris-holdout", "validation"),
+    ]
+
     detail = cli.ok("-u", sqlite_uri, "models", "show", "iris-model", "--version", "1").stdout
     assert "experiment lineage" in detail and "Datasets" in detail
     for text in ("iris", "1a2b3c4d", "training", "data/iris.csv", "iris-holdout", "validation"):

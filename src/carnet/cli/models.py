@@ -15,6 +15,7 @@ from rich.text import Text
 
 from carnet.cli import output
 from carnet.cli.common import OutputOption, TrackingUriOption, existing_store, open_store, resolve_run
+from carnet.cli.datasets import dataset_json, datasets_table
 from carnet.cli.output import OutputFormat
 from carnet.entities import DatasetInput, ModelStage, ModelVersion, ModelVersionEvent, RegisteredModel
 from carnet.exceptions import InvalidArgument, NotFound
@@ -165,25 +166,13 @@ def _datasets(store: TrackingStore, version: ModelVersion) -> list[DatasetInput]
         return []
 
 
-def _dataset_json(item: DatasetInput) -> dict[str, Any]:
-    d = item.dataset
-    return {
-        "name": d.name,
-        "digest": d.digest,
-        "context": item.context,
-        "source_type": d.source_type,
-        "source": d.source,
-        "tags": dict(item.tags),
-    }
-
-
 def _show_version(store: TrackingStore, version: ModelVersion, output_format: OutputFormat) -> None:
     lineage = _lineage(store, version)
     datasets = _datasets(store, version)
     if output_format is OutputFormat.json:
         body = version_json(version)
         body["lineage"] = lineage
-        body["datasets"] = [_dataset_json(d) for d in datasets]
+        body["datasets"] = [dataset_json(d) for d in datasets]
         output.print_json(body)
         return
     grid = Table.grid(padding=(0, 2))
@@ -214,11 +203,7 @@ def _show_version(store: TrackingStore, version: ModelVersion, output_format: Ou
             table.add_row(Text(key), Text(value))
         parts.append(table)
     if datasets:
-        table = output.make_table(["Dataset", "Digest", "Context", "Source"], title="Datasets (run inputs)")
-        for item in datasets:
-            d = item.dataset
-            table.add_row(Text(d.name), Text(d.digest), Text(item.context or ""), Text(d.source))
-        parts.append(table)
+        parts.append(datasets_table(datasets, title="Datasets (run inputs)"))
     output.stdout_console().print(Group(*parts))
 
 
