@@ -15,7 +15,9 @@ Two styles on the same runs::
 
 from __future__ import annotations
 
-from carnet.entities import Metric, Param, RunStatus, RunTag, ViewType
+# carnet.data.from_pandas, like mlflow.data (pandas is imported only when it is called).
+from carnet import data as data
+from carnet.entities import Dataset, DatasetInput, Metric, Param, RunStatus, RunTag, ViewType
 from carnet.exceptions import CarnetError
 from carnet.sdk.client import Client
 from carnet.sdk.experiment import Experiment
@@ -33,6 +35,7 @@ from carnet.sdk.fluent import (
     log_dict,
     log_figure,
     log_image,
+    log_input,
     log_metric,
     log_metrics,
     log_param,
@@ -56,6 +59,8 @@ __version__ = "0.1.0"
 __all__ = [
     "CarnetError",
     "Client",
+    "Dataset",
+    "DatasetInput",
     "Experiment",
     "Metric",
     "Param",
@@ -78,6 +83,7 @@ __all__ = [
     "log_dict",
     "log_figure",
     "log_image",
+    "log_input",
     "log_metric",
     "log_metrics",
     "log_param",

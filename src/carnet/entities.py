@@ -294,6 +294,36 @@ class ModelOutput:
     step: int = 0
 
 
+@dataclass(frozen=True)
+class Dataset:
+    """A dataset a run read, as MLflow describes one: ``digest`` tells versions of the same name
+    apart; ``source`` says where it came from (a path, a URI, a JSON description) and
+    ``source_type`` what kind of place that is (``local``, ``s3``, ``http``, ...)."""
+
+    name: str
+    digest: str
+    source_type: str
+    source: str
+    schema: str = ""
+    profile: str = ""
+
+
+# The input tag MLflow uses to say what a run used a dataset for (``training``, ``validation``...).
+DATASET_CONTEXT_TAG = "mlflow.data.context"
+
+
+@dataclass(frozen=True)
+class DatasetInput:
+    """A dataset a run logged as an input, with the input's tags (such as its context)."""
+
+    dataset: Dataset
+    tags: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def context(self) -> str | None:
+        return self.tags.get(DATASET_CONTEXT_TAG)
+
+
 # -- model registry -------------------------------------------------------------------------------
 
 

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import unquote, urlparse
 
+from carnet.entities import DatasetInput
 from carnet.exceptions import InvalidName, InvalidValue, LimitExceeded
 
 MAX_NAME_LENGTH = 250  # metric, param and tag keys, file names inside a run
@@ -343,3 +344,46 @@ def check_model_source_text(value: object, field: str = "source") -> str:
     if ".." in decoded.replace("\\", "/").split("/"):
         raise InvalidValue(f"{field}: {value!r} must not contain '..' segments", field=field)
     return value
+
+
+# -- dataset inputs (MLflow's limits, mlflow/utils/validation.py) ---------------------------------
+
+MAX_DATASET_NAME_LENGTH = 500
+MAX_DATASET_DIGEST_LENGTH = 36
+MAX_DATASET_SOURCE_TYPE_LENGTH = 36
+MAX_DATASET_SOURCE_LENGTH = 65_535
+MAX_DATASET_SCHEMA_LENGTH = 1_048_575
+MAX_DATASET_PROFILE_LENGTH = 16_777_215
+MAX_INPUT_TAG_KEY_LENGTH = 255
+MAX_INPUT_TAG_VALUE_LENGTH = 500
+MAX_DATASETS_PER_CALL = 1000
+
+
+def check_dataset_input(item: DatasetInput, field: str = "datasets") -> DatasetInput:
+    """A dataset input whose fields are strings within MLflow's limits; name, digest, source type
+    and source must be given. Returns it unchanged."""
+    dataset = item.dataset
+    for name, value, limit, needed in (
+        ("name", dataset.name, MAX_DATASET_NAME_LENGTH, True),
+        ("digest", dataset.digest, MAX_DATASET_DIGEST_LENGTH, True),
+        ("source_type", dataset.source_type, MAX_DATASET_SOURCE_TYPE_LENGTH, True),
+        ("source", dataset.source, MAX_DATASET_SOURCE_LENGTH, True),
+        ("schema", dataset.schema, MAX_DATASET_SCHEMA_LENGTH, False),
+        ("profile", dataset.profile, MAX_DATASET_PROFILE_LENGTH, False),
+    ):
+        _check_input_text(value, f"{field}.dataset.{name}", limit, needed)
+    for key, value in item.tags.items():
+        _check_input_text(key, f"{field}.tags.key", MAX_INPUT_TAG_KEY_LENGTH, True)
+        _check_input_text(value, f"{field}.tags.value", MAX_INPUT_TAG_VALUE_LENGTH, False)
+    return item
+
+
+def _check_input_text(value: object, field: str, limit: int, needed: bool) -> None:
+    if not isinstance(value, str):
+        raise InvalidValue(f"{field}: expected a string, got {_short(value)}", field=field)
+    if needed and not value:
+        raise InvalidValue(f"{field}: must not be empty", field=field)
+    if len(value) > limit:
+        raise LimitExceeded(
+            f"{field}: value is {len(value)} characters long; the limit is {limit}", field=field
+        )

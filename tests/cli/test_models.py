@@ -95,3 +95,39 @@ def test_download_by_number_alias_and_stage(cli: Cli, seeded: Seeded, tmp_path: 
     assert (Path.cwd() / "m-v1" / "weights.txt").is_file(), default.stdout
     missing = cli("-u", uri, "models", "download", "m", "Production")
     assert missing.exit_code == 3 and "no version in 'Production'" in missing.stderr
+
+
+def test_show_version_lists_the_datasets_of_its_run(cli: Cli, sqlite_uri: str, tmp_path: Path) -> None:
+    import carnet
+
+    ws = carnet.Workspace(sqlite_uri)
+    with carnet.Experiment(ws, "lineage").start_logging(display_name="trained") as run:
+        run.log_input("iris", digest="1a2b3c4d", source="data/iris.csv", context="training")
+        run.log_input(
+            carnet.Dataset("iris-holdout", "9f8e7d6c", "s3", "s3://b/holdout.csv"), context="validation"
+        )
+        weights = tmp_path / "weights.txt"
+        weights.write_text("0123")
+        run.upload_file("model/weights.txt", str(weights))
+    cli.ok("-u", sqlite_uri, "models", "register", "iris-model", f"runs:/{run.id}/model")
+
+    # The run's own view lists them too.
+    shown = cli.ok("-u", sqlite_uri, "runs", "show", run.id).stdout
+    assert "Datasets" in shown and "iris-holdout" in shown and "9f8e7d6c" in shown
+    run_body = json.loads(cli.ok("-u", sqlite_uri, "runs", "show", run.id, "--output", "json").stdout)
+    assert [(d["name"], d["context"]) for d in run_body["datasets"]] == [
+        ("iris", "training"),
+        ("iris-holdout", "validation"),
+    ]
+
+    detail = cli.ok("-u", sqlite_uri, "models", "show", "iris-model", "--version", "1").stdout
+    assert "experiment lineage" in detail and "Datasets" in detail
+    for text in ("iris", "1a2b3c4d", "training", "data/iris.csv", "iris-holdout", "validation"):
+        assert text in detail
+    body = json.loads(
+        cli.ok("-u", sqlite_uri, "models", "show", "iris-model", "-v", "1", "--output", "json").stdout
+    )
+    assert [(d["name"], d["digest"], d["context"], d["source"]) for d in body["datasets"]] == [
+        ("iris", "1a2b3c4d", "training", "data/iris.csv"),
+        ("iris-holdout", "9f8e7d6c", "validation", "s3://b/holdout.csv"),
+    ]

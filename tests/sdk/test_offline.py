@@ -112,6 +112,8 @@ def test_reads_that_need_the_server_say_so(spool_dir: Path) -> None:
             run.log("x", 1.0)
             with pytest.raises(NotAvailableOffline, match="carnet sync"):
                 run.get_metrics()
+            with pytest.raises(NotAvailableOffline, match="datasets a run read"):
+                run.log_input("iris", digest="1a2b3c4d", source="iris.csv", context="training")
         with pytest.raises(NotAvailableOffline, match="carnet sync"):
             carnet.Workspace(url).store.search_logged_models(["0"])
         assert connections(sock) == 0

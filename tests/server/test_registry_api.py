@@ -10,8 +10,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from carnet.entities import Dataset, DatasetInput
 from carnet.server import create_app
-from carnet.store import NewRun
+from carnet.store import NewLoggedModel, NewRun
 from carnet.store.sql.store import SqlTrackingStore
 
 API = "/api/v1"
@@ -59,6 +60,43 @@ def test_version_view_carries_the_runs_experiment(http: httpx.Client, store: Sql
     ]
     latest = http.get(f"{API}/registered-models/iris%20model/latest-versions", params={"stages": "Staging"})
     assert [v["version"] for v in latest.json()["model_versions"]] == [1]
+
+
+def test_version_view_carries_the_runs_datasets(http: httpx.Client, store: SqlTrackingStore) -> None:
+    run = store.create_run(NewRun(experiment_id="0"))
+    iris = DatasetInput(Dataset("iris", "1a2b3c4d", "local", "iris.csv"), {"mlflow.data.context": "training"})
+    store.log_inputs(run.info.run_id, [iris])
+    assert http.post(f"{API}/registered-models", json={"name": "clf"}).status_code == 201
+    created = http.post(
+        f"{API}/registered-models/clf/versions",
+        json={"source": f"{run.info.artifact_uri}/model", "run_id": run.info.run_id},
+    )
+    expected = [
+        {
+            "dataset": {
+                "name": "iris",
+                "digest": "1a2b3c4d",
+                "source_type": "local",
+                "source": "iris.csv",
+                "schema": "",
+                "profile": "",
+            },
+            "tags": {"mlflow.data.context": "training"},
+        }
+    ]
+    assert created.json()["datasets"] == expected
+    assert http.get(f"{API}/registered-models/clf/versions/1").json()["datasets"] == expected
+    # A version of a logged model shows the datasets of the model's source run.
+    logged = store.create_logged_model(NewLoggedModel(experiment_id="0", source_run_id=run.info.run_id))
+    of_model = http.post(
+        f"{API}/registered-models/clf/versions",
+        json={"source": f"models:/{logged.model_id}", "model_id": logged.model_id},
+    )
+    assert of_model.status_code == 201, of_model.text
+    assert of_model.json()["datasets"] == expected
+    # The run's inputs through the native API.
+    inputs = http.get(f"{API}/runs/{run.info.run_id}/inputs").json()
+    assert inputs == {"datasets": expected}
 
 
 def test_errors_are_clear(http: httpx.Client) -> None:

@@ -13,6 +13,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, create_engine, inspect, text
 
 from carnet.config import resolve_location
+from carnet.entities import Dataset, DatasetInput
 from carnet.exceptions import SchemaOutOfDate, StoreError
 from carnet.store.sql import engine as sql_engine
 from carnet.store.sql.models import Base
@@ -39,6 +40,9 @@ TABLES = {
     "model_version_tags",
     "registered_model_aliases",
     "model_version_events",
+    "datasets",
+    "run_inputs",
+    "run_input_tags",
 }
 
 
@@ -87,7 +91,7 @@ def _schema_differences(engine: Engine) -> list[object]:
 
 
 def test_head_revision_is_the_newest_script() -> None:
-    assert sql_engine.head_revision() == "0004"
+    assert sql_engine.head_revision() == "0005"
 
 
 def test_new_sqlite_file_is_created_at_head(sqlite_uri: str, tmp_path: Path) -> None:
@@ -296,3 +300,60 @@ def test_upgrade_from_0002_adds_logged_models_and_keeps_data(
     assert _schema_differences(raw) == []
     store = SqlTrackingStore(url, str(tmp_path / "artifacts"))
     assert store.get_experiment("7").name == "old"
+
+
+def test_upgrade_from_0004_adds_dataset_inputs_and_keeps_data(
+    store_uri: str, tmp_path: Path, engines: list[Engine]
+) -> None:
+    url = _database_url(store_uri, tmp_path)
+    if url.startswith("sqlite"):
+        Path(url.split(":///", 1)[1]).parent.mkdir(parents=True, exist_ok=True)
+    raw = create_engine(url)
+    engines.append(raw)
+    sql_engine.upgrade(raw, "0004")
+    assert "run_inputs" not in inspect(raw).get_table_names()
+    with raw.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO experiments (experiment_id, name, artifact_location, lifecycle_stage, "
+                "creation_time, last_update_time) VALUES (7, 'old', '/a/7', 'active', 1, 1)"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO runs (run_id, experiment_id, run_name, user_id, status, start_time, "
+                "lifecycle_stage, artifact_uri, source_type, source_name, description) VALUES "
+                "(:r, 7, 'old-run', '', 'Running', 0, 'active', '/a/7/r', '', '', '')"
+            ),
+            {"r": "a" * 32},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO registered_models (name, description, next_version, creation_timestamp, "
+                "last_updated_timestamp) VALUES ('clf', '', 1, 1, 1)"
+            )
+        )
+    sql_engine.upgrade(raw)
+    assert sql_engine.current_revision(raw) == sql_engine.head_revision()
+    assert set(inspect(raw).get_table_names()) == TABLES
+    assert _schema_differences(raw) == []
+    sql_engine.dispose_engines()
+    store = SqlTrackingStore(url, str(tmp_path / "artifacts"))
+    assert store.get_experiment("7").name == "old"
+    assert store.get_run("a" * 32).info.run_name == "old-run"
+    assert store.get_registered_model("clf").name == "clf"
+    # The old run takes dataset inputs now.
+    iris = DatasetInput(Dataset("iris", "1a2b3c4d", "local", "iris.csv"), {"mlflow.data.context": "training"})
+    store.log_inputs("a" * 32, [iris])
+    assert store.get_run_inputs("a" * 32) == [iris]
+
+
+def test_downgrade_to_0004_drops_only_dataset_inputs(tmp_path: Path, engines: list[Engine]) -> None:
+    raw = create_engine(f"sqlite:///{tmp_path / 'down.db'}")
+    engines.append(raw)
+    sql_engine.upgrade(raw)
+    from alembic import command
+
+    command.downgrade(sql_engine._alembic_config(raw), "0004")
+    assert sql_engine.current_revision(raw) == "0004"
+    assert set(inspect(raw).get_table_names()) == TABLES - {"datasets", "run_inputs", "run_input_tags"}

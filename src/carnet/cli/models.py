@@ -15,8 +15,9 @@ from rich.text import Text
 
 from carnet.cli import output
 from carnet.cli.common import OutputOption, TrackingUriOption, existing_store, open_store, resolve_run
+from carnet.cli.datasets import dataset_json, datasets_table
 from carnet.cli.output import OutputFormat
-from carnet.entities import ModelStage, ModelVersion, ModelVersionEvent, RegisteredModel
+from carnet.entities import DatasetInput, ModelStage, ModelVersion, ModelVersionEvent, RegisteredModel
 from carnet.exceptions import InvalidArgument, NotFound
 from carnet.store.base import TrackingStore
 
@@ -154,11 +155,24 @@ def _lineage(store: TrackingStore, version: ModelVersion) -> str:
     return f"run {run.info.run_name} ({run.info.run_id}) in {where}"
 
 
+def _datasets(store: TrackingStore, version: ModelVersion) -> list[DatasetInput]:
+    """The datasets the version's run (or its logged model's run) logged as inputs."""
+    try:
+        run_id = version.run_id
+        if not run_id and version.model_id:
+            run_id = store.get_logged_model(version.model_id).source_run_id
+        return store.get_run_inputs(run_id) if run_id else []
+    except NotFound:  # deleted since: the lineage line says so
+        return []
+
+
 def _show_version(store: TrackingStore, version: ModelVersion, output_format: OutputFormat) -> None:
     lineage = _lineage(store, version)
+    datasets = _datasets(store, version)
     if output_format is OutputFormat.json:
         body = version_json(version)
         body["lineage"] = lineage
+        body["datasets"] = [dataset_json(d) for d in datasets]
         output.print_json(body)
         return
     grid = Table.grid(padding=(0, 2))
@@ -188,6 +202,8 @@ def _show_version(store: TrackingStore, version: ModelVersion, output_format: Ou
         for key, value in sorted(version.tags.items()):
             table.add_row(Text(key), Text(value))
         parts.append(table)
+    if datasets:
+        parts.append(datasets_table(datasets, title="Datasets (run inputs)"))
     output.stdout_console().print(Group(*parts))
 
 

@@ -23,6 +23,7 @@ from carnet.cli.common import (
     resolve_run,
     view_type,
 )
+from carnet.cli.datasets import dataset_json, datasets_table
 from carnet.cli.output import OutputFormat
 from carnet.entities import LifecycleStage, MetricInfo, Run, ViewType
 from carnet.exceptions import InvalidArgument
@@ -459,18 +460,20 @@ def show_run(
     output_format: OutputOption = OutputFormat.table,
     tracking_uri: TrackingUriOption = None,
 ) -> None:
-    """Show one run: its info, params, metrics, tags and files."""
+    """Show one run: its info, params, metrics, tags, dataset inputs and files."""
     from carnet.store import artifact_repository
 
     store = existing_store(ctx, tracking_uri, f"run {run_id}")
     run = resolve_run(store, run_id)
     names = _experiment_names(store)
     infos = store.get_metric_infos(run.info.run_id)
+    datasets = store.get_run_inputs(run.info.run_id)
     files = [f for f in artifact_repository(run.info.artifact_uri).list_files(recursive=True) if not f.is_dir]
 
     if output_format is OutputFormat.json:
         body = run_json(run, names)
         body["metric_infos"] = [_metric_info_json(m) for m in infos]
+        body["datasets"] = [dataset_json(d) for d in datasets]
         body["files"] = [{"path": f.path, "size": f.file_size} for f in files]
         output.print_json(body)
         return
@@ -530,6 +533,8 @@ def show_run(
         for key, value in sorted(run.data.tags.items()):
             table.add_row(Text(key), Text(value))
         parts.append(table)
+    if datasets:
+        parts.append(datasets_table(datasets))
     if files:
         table = output.make_table(["File", "Size"], [False, True], title="Files")
         for f in files:

@@ -9,6 +9,12 @@ a non-finite number travels as ``{"$float": "NaN"}``, since a cell may legitimat
 
 from __future__ import annotations
 
+from carnet.schemas.datasets import (
+    DatasetInputSchema,
+    DatasetSchema,
+    RunInputsRequest,
+    RunInputsResponse,
+)
 from carnet.schemas.logged_models import (
     FinalizeLoggedModelRequest,
     LoggedModelResponse,
@@ -89,6 +95,8 @@ __all__ = [
     "API_PREFIX",
     "CreateExperimentRequest",
     "CreateExperimentResponse",
+    "DatasetInputSchema",
+    "DatasetSchema",
     "DownloadUriResponse",
     "ErrorBody",
     "ExperimentResponse",
@@ -127,6 +135,8 @@ __all__ = [
     "RunDataSchema",
     "RunInfoResponse",
     "RunInfoSchema",
+    "RunInputsRequest",
+    "RunInputsResponse",
     "RunOutputsRequest",
     "RunOutputsResponse",
     "RunResponse",

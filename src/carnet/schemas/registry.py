@@ -12,6 +12,7 @@ from carnet.entities import (
     RegisteredModel,
     RegisteredModelPage,
 )
+from carnet.schemas.datasets import DatasetInputSchema
 from carnet.schemas.models import _Model, _Response
 
 
@@ -41,8 +42,9 @@ class ModelVersionSchema(_Response):
 class ModelVersionResponse(_Response):
     model_version: ModelVersionSchema
     # Lineage: the experiment of the version's run (when it has one), so a reader can go
-    # version -> run -> experiment in one hop.
+    # version -> run -> experiment in one hop; and the datasets that run logged as inputs.
     experiment_id: str | None = None
+    datasets: list[DatasetInputSchema] = Field(default_factory=list)
 
 
 class ModelVersionsResponse(_Response):

@@ -17,8 +17,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from carnet.entities import Dataset, MetricKind, RunStatus, ViewType
 from carnet.entities import Experiment as ExperimentInfo
-from carnet.entities import MetricKind, RunStatus, ViewType
 from carnet.entities import Run as RunEntity
 from carnet.exceptions import InvalidArgument, InvalidState, NotFound
 from carnet.sdk.run import Run
@@ -254,6 +254,23 @@ def set_tag(key: str, value: Any) -> None:
 
 def set_tags(tags: Mapping[str, Any]) -> None:
     _get_or_start_run().set_tags(tags)
+
+
+def log_input(
+    dataset: Dataset | str,
+    context: str | None = None,
+    *,
+    digest: str | None = None,
+    source: str | None = None,
+    source_type: str = "local",
+    schema: str | None = None,
+    tags: Mapping[str, Any] | None = None,
+) -> None:
+    """Record a dataset the active run read, MLflow style: ``log_input(dataset, "training")`` with
+    a :class:`~carnet.entities.Dataset`, or a name with ``digest=`` and ``source=``."""
+    _get_or_start_run().log_input(
+        dataset, digest, source, source_type=source_type, context=context, schema=schema, tags=tags
+    )
 
 
 def log_artifact(local_path: str | os.PathLike[str], artifact_path: str | None = None) -> None:

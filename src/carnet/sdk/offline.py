@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from carnet.entities import (
+    DatasetInput,
     Experiment,
     LoggedModel,
     LoggedModelPage,
@@ -284,6 +285,14 @@ class OfflineTrackingStore(RegistryUnavailable, TrackingStore):
 
     def get_run_outputs(self, run_id: str) -> list[ModelOutput]:
         raise offline_error("reading the models a run produced")
+
+    # -- dataset inputs: they live on the server, next to the experiment's datasets ------------
+
+    def log_inputs(self, run_id: str, inputs: Sequence[DatasetInput]) -> None:
+        raise offline_error("logging the datasets a run read")
+
+    def get_run_inputs(self, run_id: str) -> list[DatasetInput]:
+        raise offline_error("reading the datasets a run read")
 
 
 def _placeholder(name: str) -> Experiment:

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from carnet.entities import MetricKind, RunData, RunInfo, RunStatus, ViewType
+from carnet.entities import Dataset, DatasetInput, MetricKind, RunData, RunInfo, RunStatus, ViewType
 from carnet.entities import Run as RunEntity
 from carnet.exceptions import (
     CarnetError,
@@ -311,6 +311,30 @@ class Run:
     def get_tags(self) -> dict[str, str]:
         self.flush()
         return self._store.get_run(self.id).data.tags
+
+    # -- dataset inputs ----------------------------------------------------------------------
+
+    def log_input(
+        self,
+        dataset: Dataset | str,
+        digest: str | None = None,
+        source: str | None = None,
+        source_type: str = "local",
+        context: str | None = None,
+        schema: str | None = None,
+        tags: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Record a dataset the run read: a :class:`~carnet.entities.Dataset`, or its name with
+        ``digest`` and ``source``; ``context`` says what for (``training``, ``validation``...)."""
+        from carnet.sdk.datasets import dataset_input
+
+        self._writable()
+        item = dataset_input(dataset, digest, source, source_type, context, schema, tags=tags)
+        self._store.log_inputs(self.id, [item])
+
+    def get_inputs(self) -> list[DatasetInput]:
+        """The datasets the run logged as inputs, in the order they were first logged."""
+        return self._store.get_run_inputs(self.id)
 
     # -- files -------------------------------------------------------------------------------
 

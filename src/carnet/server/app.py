@@ -15,7 +15,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from carnet.schemas import API_PREFIX
-from carnet.server import experiments, logged_models, metrics, registry, runs
+from carnet.server import datasets, experiments, logged_models, metrics, registry, runs
 from carnet.server import mlflow as mlflow_api
 from carnet.server.artifact_root import ArtifactRoot
 from carnet.server.errors import PayloadTooLarge, install_error_handlers
@@ -153,6 +153,7 @@ def create_app(
     app.include_router(metrics.router, prefix=API_PREFIX)
     app.include_router(logged_models.router, prefix=API_PREFIX)
     app.include_router(logged_models.outputs_router, prefix=API_PREFIX)
+    app.include_router(datasets.router, prefix=API_PREFIX)
     app.include_router(registry.router, prefix=API_PREFIX)
     app.include_router(registry.versions_router, prefix=API_PREFIX)
     root = artifact_root if artifact_root is not None else getattr(store, "artifact_root", None)

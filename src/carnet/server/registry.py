@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query
 from carnet.entities import ModelVersion
 from carnet.exceptions import NotFound
 from carnet.schemas import (
+    DatasetInputSchema,
     DownloadUriResponse,
     ModelVersionEventSchema,
     ModelVersionHistoryResponse,
@@ -43,16 +44,24 @@ def _model(model: RegisteredModelSchema) -> RegisteredModelResponse:
 
 
 def version_response(version: ModelVersion, store: TrackingStore) -> ModelVersionResponse:
-    """The version and, for lineage, the experiment of its run (or of its logged model)."""
+    """The version and, for lineage, the experiment of its run (or of its logged model) and the
+    datasets that run logged as inputs."""
     experiment_id = None
+    datasets: list[DatasetInputSchema] = []
     try:
-        if version.run_id:
-            experiment_id = store.get_run(version.run_id).info.experiment_id
+        run_id = version.run_id
+        if run_id:
+            experiment_id = store.get_run(run_id).info.experiment_id
         elif version.model_id:
-            experiment_id = store.get_logged_model(version.model_id).experiment_id
+            model = store.get_logged_model(version.model_id)
+            experiment_id, run_id = model.experiment_id, model.source_run_id
+        if run_id:
+            datasets = [DatasetInputSchema.of(i) for i in store.get_run_inputs(run_id)]
     except NotFound:  # the run or logged model was deleted since; the version stays readable
-        experiment_id = None
-    return ModelVersionResponse(model_version=ModelVersionSchema.of(version), experiment_id=experiment_id)
+        pass
+    return ModelVersionResponse(
+        model_version=ModelVersionSchema.of(version), experiment_id=experiment_id, datasets=datasets
+    )
 
 
 # -- registered models ----------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from carnet.entities import (
+    DatasetInput,
     Experiment,
     LoggedModel,
     LoggedModelPage,
@@ -285,3 +286,20 @@ class TrackingStore(RegistryStore):
     @abc.abstractmethod
     def get_run_outputs(self, run_id: str) -> list[ModelOutput]:
         """The models the run produced, in the order they were first recorded."""
+
+    # -- dataset inputs ----------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def log_inputs(self, run_id: str, inputs: Sequence[DatasetInput]) -> None:
+        """Record datasets the run read (MLflow's ``log_input``). A dataset is stored once per
+        experiment and (name, digest), shared by the runs that log it; logging it to a run again
+        stores nothing new but sets the input's tags. Raises ``RunNotActive`` if the run is not
+        Running, ``InvalidArgument`` for a missing or too long field."""
+
+    @abc.abstractmethod
+    def get_run_inputs(self, run_id: str) -> list[DatasetInput]:
+        """The datasets the run logged as inputs, in the order they were first logged."""
+
+    def get_runs_inputs(self, run_ids: Sequence[str]) -> dict[str, list[DatasetInput]]:
+        """The dataset inputs of several runs at once (for a page of search results)."""
+        return {run_id: self.get_run_inputs(run_id) for run_id in run_ids}

@@ -5,8 +5,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from carnet.entities import Experiment, LifecycleStage, Metric, Run, RunInfo, RunStatus
+from carnet.entities import DatasetInput, Experiment, LifecycleStage, Metric, Run, RunInfo, RunStatus
 from carnet.server.artifact_root import ArtifactRoot
+from carnet.server.mlflow.datasets import run_inputs
 
 _TO_MLFLOW_STATUS = {
     RunStatus.RUNNING: "RUNNING",
@@ -103,9 +104,13 @@ def metric(m: Metric, run_id: str | None = None) -> dict[str, Any]:
 
 
 def run(
-    r: Run, artifact_root: ArtifactRoot | None, latest: dict[str, tuple[int, int]] | None = None
+    r: Run,
+    artifact_root: ArtifactRoot | None,
+    latest: dict[str, tuple[int, int]] | None = None,
+    inputs: list[DatasetInput] | None = None,
 ) -> dict[str, Any]:
-    """``latest`` maps a metric to its (timestamp, step) when known (0, 0 otherwise)."""
+    """``latest`` maps a metric to its (timestamp, step) when known (0, 0 otherwise); ``inputs``
+    are the datasets the run logged."""
     latest = latest or {}
     tags = system_tags(r.info)
     tags.update(r.data.tags)
@@ -116,7 +121,7 @@ def run(
             "params": [{"key": k, "value": v} for k, v in r.data.params.items()],
             "tags": [{"key": k, "value": v} for k, v in tags.items()],
         },
-        "inputs": {},
+        "inputs": run_inputs(inputs or []),
     }
 
 

@@ -11,6 +11,7 @@ from carnet.exceptions import InvalidArgument, LimitExceeded
 from carnet.server import checks
 from carnet.server.deps import StoreDep
 from carnet.server.mlflow import convert
+from carnet.server.mlflow.datasets import parse_inputs
 from carnet.server.mlflow.deps import ArtifactRootDep
 from carnet.server.mlflow.request import (
     Body,
@@ -68,7 +69,7 @@ def get(query: Query, store: StoreDep, root: ArtifactRootDep) -> Message:
         for i in store.get_metric_infos(run_id)
         if i.last_value is not None
     }
-    out = convert.run(run, root, latest)
+    out = convert.run(run, root, latest, store.get_run_inputs(run_id))
     outputs = store.get_run_outputs(run_id)
     if outputs:  # lets the client link metrics logged after log_model to the model
         out["outputs"] = {"model_outputs": [{"model_id": o.model_id, "step": o.step} for o in outputs]}
@@ -222,7 +223,12 @@ def log_batch(body: Body, store: StoreDep) -> Message:
 
 @router.post("/log-inputs")
 def log_inputs(body: Body, store: StoreDep) -> Message:
-    store.get_run(run_id_of(body))  # datasets are accepted but not stored yet
+    run_id = run_id_of(body)
+    datasets = parse_inputs(body.get("datasets"))
+    if datasets:
+        store.log_inputs(run_id, datasets)
+    else:  # model inputs alone (``models``) are accepted and not kept
+        store.get_run(run_id)
     return {}
 
 
@@ -244,7 +250,8 @@ def search(body: Body, store: StoreDep, root: ArtifactRootDep) -> Response:
         order_by or None,
         str(body.get("page_token") or "") or None,
     )
-    out: Message = {"runs": [convert.run(r, root) for r in page.runs]}
+    inputs = store.get_runs_inputs([r.info.run_id for r in page.runs])
+    out: Message = {"runs": [convert.run(r, root, inputs=inputs.get(r.info.run_id)) for r in page.runs]}
     if page.next_page_token:
         out["next_page_token"] = page.next_page_token
     return answer(out)

@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import quote
 
 from carnet.entities import (
+    DatasetInput,
     Experiment,
     LoggedModel,
     LoggedModelPage,
@@ -29,6 +30,7 @@ from carnet.exceptions import InvalidArgument, StoreError
 from carnet.schemas import (
     API_PREFIX,
     CreateExperimentResponse,
+    DatasetInputSchema,
     ExperimentResponse,
     ExperimentsResponse,
     FinalizeLoggedModelRequest,
@@ -45,6 +47,8 @@ from carnet.schemas import (
     ParamSchema,
     RecordWriteSchema,
     RunInfoResponse,
+    RunInputsRequest,
+    RunInputsResponse,
     RunOutputsRequest,
     RunOutputsResponse,
     RunResponse,
@@ -416,3 +420,11 @@ class RestTrackingStore(RestRegistryStore, TrackingStore):
     def get_run_outputs(self, run_id: str) -> list[ModelOutput]:
         answer = self._call("GET", f"/runs/{_segment(run_id, 'run_id')}/outputs")
         return [m.to_entity() for m in RunOutputsResponse.model_validate(answer).models]
+
+    def log_inputs(self, run_id: str, inputs: Sequence[DatasetInput]) -> None:
+        body = RunInputsRequest(datasets=[DatasetInputSchema.of(i) for i in inputs])
+        self._call("POST", f"/runs/{_segment(run_id, 'run_id')}/inputs", json=body.model_dump(mode="json"))
+
+    def get_run_inputs(self, run_id: str) -> list[DatasetInput]:
+        answer = self._call("GET", f"/runs/{_segment(run_id, 'run_id')}/inputs")
+        return [i.to_entity() for i in RunInputsResponse.model_validate(answer).datasets]

@@ -254,6 +254,55 @@ class RunOutputRow(Base):
     created_time: Mapped[int] = mapped_column(BigInteger, nullable=False)
 
 
+# -- dataset inputs (MLflow's log_input) ----------------------------------------------------------
+
+
+class DatasetRow(Base):
+    """A dataset of an experiment, shared by every run of it that logs the same (name, digest)."""
+
+    __tablename__ = "datasets"
+    __table_args__ = (UniqueConstraint("experiment_id", "name", "digest"),)
+
+    dataset_key: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    experiment_id: Mapped[int] = mapped_column(
+        ForeignKey("experiments.experiment_id", ondelete="CASCADE"), nullable=False
+    )
+    name: Mapped[str] = mapped_column(String(500), nullable=False)
+    digest: Mapped[str] = mapped_column(String(36), nullable=False)
+    source_type: Mapped[str] = mapped_column(String(36), nullable=False)
+    source: Mapped[str] = mapped_column(Text, nullable=False)
+    schema: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    profile: Mapped[str] = mapped_column(Text, nullable=False, default="")
+
+
+class RunInputRow(Base):
+    """A dataset a run logged as an input; ``input_key`` grows, so it keeps logging order."""
+
+    __tablename__ = "run_inputs"
+    __table_args__ = (
+        UniqueConstraint("run_key", "dataset_key"),
+        Index("ix_run_inputs_dataset_key", "dataset_key"),
+    )
+
+    input_key: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_key: Mapped[int] = mapped_column(
+        _RUN_KEY, ForeignKey("runs.run_key", ondelete="CASCADE"), nullable=False
+    )
+    dataset_key: Mapped[int] = mapped_column(
+        ForeignKey("datasets.dataset_key", ondelete="CASCADE"), nullable=False
+    )
+
+
+class RunInputTagRow(Base):
+    __tablename__ = "run_input_tags"
+
+    input_key: Mapped[int] = mapped_column(
+        ForeignKey("run_inputs.input_key", ondelete="CASCADE"), primary_key=True
+    )
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    value: Mapped[str] = mapped_column(String(500), nullable=False)
+
+
 # -- model registry -------------------------------------------------------------------------------
 #
 # Registered models have an internal integer key that versions, tags, aliases and events reference,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from carnet.entities import (
+    DatasetInput,
     Experiment,
     LifecycleStage,
     LoggedModel,
@@ -24,7 +25,7 @@ from carnet.entities import (
 )
 from carnet.exceptions import InvalidArgument, NotFound
 from carnet.store.base import LogBatch, NewLoggedModel, NewRun, TrackingStore
-from carnet.store.sql import experiments, logged_models, logging, metrics, runs
+from carnet.store.sql import datasets, experiments, logged_models, logging, metrics, runs
 from carnet.store.sql.engine import SessionFactory, get_engine
 from carnet.store.sql.models import ExperimentRow
 from carnet.store.sql.registry_store import SqlRegistryStore
@@ -263,6 +264,20 @@ class SqlTrackingStore(SqlRegistryStore, TrackingStore):
     def get_run_outputs(self, run_id: str) -> list[ModelOutput]:
         with self._sessions.read() as session:
             return logged_models.outputs_of(session, run_id)
+
+    # -- dataset inputs ----------------------------------------------------------------------
+
+    def log_inputs(self, run_id: str, inputs: Sequence[DatasetInput]) -> None:
+        with self._sessions.begin() as session:
+            datasets.log_inputs(session, run_id, inputs)
+
+    def get_run_inputs(self, run_id: str) -> list[DatasetInput]:
+        with self._sessions.read() as session:
+            return datasets.inputs_of(session, run_id)
+
+    def get_runs_inputs(self, run_ids: Sequence[str]) -> dict[str, list[DatasetInput]]:
+        with self._sessions.read() as session:
+            return datasets.inputs_of_runs(session, run_ids)
 
 
 def _check_max_results(max_results: int) -> None:
