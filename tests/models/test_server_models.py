@@ -29,7 +29,7 @@ def server(tmp_path: Path, serve_app: Any, monkeypatch: pytest.MonkeyPatch) -> I
 
     for name, value in {
         "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "0",
-        "MLFLOW_HTTP_REQUEST_TIMEOUT": "10",
+        "MLFLOW_HTTP_REQUEST_TIMEOUT": "60",
         "MLFLOW_DISABLE_TELEMETRY": "true",
         "DO_NOT_TRACK": "true",
         "MLFLOW_ALLOW_PICKLE_DESERIALIZATION": "true",

@@ -25,7 +25,7 @@ def mlflow_server(tmp_path: Path, serve_app: Any, monkeypatch: pytest.MonkeyPatc
 
     for name, value in {
         "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "0",
-        "MLFLOW_HTTP_REQUEST_TIMEOUT": "10",
+        "MLFLOW_HTTP_REQUEST_TIMEOUT": "60",  # generous: CI runs 32-process tests beside these
         "MLFLOW_DISABLE_TELEMETRY": "true",
         "DO_NOT_TRACK": "true",
     }.items():

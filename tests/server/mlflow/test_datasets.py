@@ -72,7 +72,7 @@ def _dataset(**fields: object) -> dict[str, object]:
     ],
 )
 def test_bad_inputs_are_400_naming_the_field(mlflow_server, item: dict[str, object], field: str) -> None:
-    with httpx.Client(base_url=mlflow_server.url) as http:
+    with httpx.Client(base_url=mlflow_server.url, timeout=60) as http:
         run_id = _run(http)
         answer = http.post(f"{API}/runs/log-inputs", json={"run_id": run_id, "datasets": [_dataset(), item]})
         assert answer.status_code == 400
@@ -83,7 +83,7 @@ def test_bad_inputs_are_400_naming_the_field(mlflow_server, item: dict[str, obje
 
 
 def test_wire_shape_of_run_inputs(mlflow_server) -> None:
-    with httpx.Client(base_url=mlflow_server.url) as http:
+    with httpx.Client(base_url=mlflow_server.url, timeout=60) as http:
         run_id = _run(http)
         item = _dataset(schema='{"mlflow_colspec": []}')
         item["tags"] = [{"key": DATASET_CONTEXT_TAG, "value": "validation"}]

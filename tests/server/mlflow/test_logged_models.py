@@ -162,7 +162,7 @@ def test_wire_bad_input_is_a_clear_4xx(mlflow_server) -> None:
     import httpx
 
     api = "/api/2.0/mlflow"
-    with httpx.Client(base_url=mlflow_server.url) as http:
+    with httpx.Client(base_url=mlflow_server.url, timeout=60) as http:
         exp = http.post(f"{api}/experiments/create", json={"name": "wire-models"}).json()["experiment_id"]
         created = http.post(f"{api}/logged-models", json={"experiment_id": exp, "name": "m"})
         assert created.status_code == 200, created.text

@@ -20,7 +20,7 @@ def _run(http: httpx.Client) -> tuple[str, str]:
 
 
 def test_transport_rules_and_error_codes(mlflow_server) -> None:
-    with httpx.Client(base_url=mlflow_server.url) as http:
+    with httpx.Client(base_url=mlflow_server.url, timeout=60) as http:
         exp, run_id = _run(http)
         bad = http.post(
             f"{API}/experiments/create", content=b'{"name": "x"}', headers={"content-type": "text/plain"}
@@ -63,7 +63,7 @@ def test_transport_rules_and_error_codes(mlflow_server) -> None:
 
 
 def test_history_bulk_interval(mlflow_server) -> None:
-    with httpx.Client(base_url=mlflow_server.url) as http:
+    with httpx.Client(base_url=mlflow_server.url, timeout=60) as http:
         _, run_id = _run(http)
         points = [{"key": "m", "value": float(i), "timestamp": i, "step": i} for i in range(100)]
         assert (
@@ -110,7 +110,7 @@ TRICKS = [
 def test_artifact_path_tricks_stay_inside_the_root(mlflow_server, trick: str) -> None:
     outside = mlflow_server.artifact_root.parent / "outside.txt"
     outside.write_text("secret")
-    with httpx.Client(base_url=mlflow_server.url) as http:
+    with httpx.Client(base_url=mlflow_server.url, timeout=60) as http:
         for method in ("GET", "PUT", "DELETE"):
             # a raw URL: httpx must not normalise the dots away
             url = httpx.URL(mlflow_server.url).copy_with(raw_path=f"{ART}/{trick}".encode())
@@ -129,7 +129,7 @@ def test_symlink_out_of_the_root_is_refused(mlflow_server, tmp_path: Path) -> No
     root = mlflow_server.artifact_root
     root.mkdir(parents=True, exist_ok=True)
     os.symlink(secret, root / "link")
-    with httpx.Client(base_url=mlflow_server.url) as http:
+    with httpx.Client(base_url=mlflow_server.url, timeout=60) as http:
         assert http.get(f"{ART}/link/key.txt").status_code == 400
         assert http.put(f"{ART}/link/new.txt", content=b"x").status_code == 400
         assert http.delete(f"{ART}/link/key.txt").status_code == 400
@@ -139,7 +139,7 @@ def test_symlink_out_of_the_root_is_refused(mlflow_server, tmp_path: Path) -> No
 
 def test_artifact_round_trip_with_raw_http(mlflow_server) -> None:
     body = os.urandom(3 * 1024 * 1024)
-    with httpx.Client(base_url=mlflow_server.url) as http:
+    with httpx.Client(base_url=mlflow_server.url, timeout=60) as http:
         assert (
             http.put(f"{ART}/1/r/artifacts/big.bin", content=iter([body[:1000], body[1000:]])).status_code
             == 200
