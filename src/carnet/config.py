@@ -7,8 +7,8 @@ Read once at the edges (SDK entry points, CLI) and passed down as a :class:`Loca
   ``artifacts/``.
 * ``CARNET_TRACKING_URI`` or an explicit ``uri``: ``sqlite:///path.db``, ``postgresql://...``, a
   plain folder path used as a workspace folder, or ``http(s)://host:port`` for a carnet server.
-  With a server, run files are still written by the client, to ``CARNET_ARTIFACT_ROOT`` or the
-  local default (the artifact proxy comes later).
+  With a server, carnet's SDK writes run files itself, to the run's artifact location (a folder
+  both can reach, or ``s3://``); MLflow clients go through the server's artifact proxy.
 * ``CARNET_ARTIFACT_ROOT``: where run files go when the tracking URI does not imply a folder.
 * ``CARNET_MODE``: ``online`` (the default) or ``offline``. Offline, runs tracked to a carnet server
   are written to the local spool only, never to the server, and uploaded later by ``carnet sync``.

@@ -165,8 +165,9 @@ def batch_from_wire(data: Any) -> LogBatch:
 class RestTrackingStore(RestRegistryStore, TrackingStore):
     """A :class:`TrackingStore` served by a carnet server at ``server_url``.
 
-    ``artifact_root`` is where this client writes run files for now (the server hands out each
-    run's ``artifact_uri``; the artifact proxy comes later).
+    The server hands out each run's ``artifact_uri``; this client writes run files there itself
+    (a folder both can reach, or ``s3://``), not through the server's MLflow artifact proxy.
+    ``artifact_root`` is the local fallback for runs without one.
     """
 
     def __init__(self, server_url: str, artifact_root: str = "", **client_options: Any) -> None:
