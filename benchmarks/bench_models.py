@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_tracking import MLFLOW_VERSION, machine_info
+from bench_tracking import machine_info, print_machine
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results" / "models.json"
@@ -176,10 +176,7 @@ def main(argv: list[str] | None = None) -> int:
     console = Console() if sys.stdout.isatty() else Console(width=140)
     mode = "quick" if args.quick else "full"
     info = machine_info()
-    if info["mlflow"] != MLFLOW_VERSION:
-        console.print(
-            f"[yellow]warning: MLflow {info['mlflow']} is installed; the benchmark pins {MLFLOW_VERSION}"
-        )
+    print_machine(console, info, f"[bold]a registered model: carnet vs MLflow[/bold], {mode} run")
     results = {side: _run_side(side, mode, console) for side in ("carnet", "mlflow")}
     c, m = results["carnet"], results["mlflow"]
     table = Table(title=f"registered scikit-learn model: carnet vs MLflow {info['mlflow']} ({mode} run)")

@@ -48,7 +48,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_tracking import MLFLOW_VERSION, _ms, _rate, machine_info
+from bench_tracking import _ms, _rate, machine_info, print_machine
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results" / "server.json"
@@ -830,18 +830,7 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"--only: unknown case(s) {', '.join(unknown)}; use {', '.join(CASES)}")
     info = machine_info()
-    if info["mlflow"] != MLFLOW_VERSION:
-        console.print(
-            f"[yellow]warning: MLflow {info['mlflow']} is installed; the benchmark pins {MLFLOW_VERSION} "
-            "(pip install -e '.[bench]')[/yellow]"
-        )
-    console.print(f"[bold]carnet server vs mlflow server[/bold], {mode} run", highlight=False)
-    console.print(
-        f"  Python {info['python']} ({info['implementation']}), {info['cpu_count']} CPUs ({info['cpu']}), "
-        f"{info['platform']}\n  SQLite {info['sqlite']}, SQLAlchemy {info['sqlalchemy']}, "
-        f"carnet {info['carnet']} ({info['carnet_commit']}), MLflow {info['mlflow']}",
-        highlight=False,
-    )
+    print_machine(console, info, f"[bold]carnet server vs mlflow server[/bold], {mode} run")
 
     started = time.perf_counter()
     results = {side: run_side(side, cases, mode, console) for side in ("carnet", "mlflow")}

@@ -715,6 +715,23 @@ def machine_info() -> dict[str, Any]:
     }
 
 
+def print_machine(console: Any, info: dict[str, Any], title: str) -> None:
+    """The run's header: a warning when the installed MLflow is not the pinned one, the title and
+    the machine (shared by the benchmarks in this folder)."""
+    if info["mlflow"] != MLFLOW_VERSION:
+        console.print(
+            f"[yellow]warning: MLflow {info['mlflow']} is installed; the benchmark pins {MLFLOW_VERSION} "
+            "(pip install -e '.[bench]')[/yellow]"
+        )
+    console.print(title, highlight=False)
+    console.print(
+        f"  Python {info['python']} ({info['implementation']}), {info['cpu_count']} CPUs ({info['cpu']}), "
+        f"{info['platform']}\n  SQLite {info['sqlite']}, SQLAlchemy {info['sqlalchemy']}, "
+        f"carnet {info['carnet']} ({info['carnet_commit']}), MLflow {info['mlflow']}",
+        highlight=False,
+    )
+
+
 def _rate(rate: float, unit: str) -> str:
     if rate >= 1_000_000:
         return f"{rate / 1_000_000:,.2f} M {unit}"
@@ -914,18 +931,7 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"--only: unknown case(s) {', '.join(unknown)}; use a, b, c, d")
     info = machine_info()
-    if info["mlflow"] != MLFLOW_VERSION:
-        console.print(
-            f"[yellow]warning: MLflow {info['mlflow']} is installed; the benchmark pins {MLFLOW_VERSION} "
-            "(pip install -e '.[bench]')[/yellow]"
-        )
-    console.print(f"[bold]carnet vs MLflow[/bold], {mode} run", highlight=False)
-    console.print(
-        f"  Python {info['python']} ({info['implementation']}), {info['cpu_count']} CPUs ({info['cpu']}), "
-        f"{info['platform']}\n  SQLite {info['sqlite']}, SQLAlchemy {info['sqlalchemy']}, "
-        f"carnet {info['carnet']} ({info['carnet_commit']}), MLflow {info['mlflow']}",
-        highlight=False,
-    )
+    print_machine(console, info, f"[bold]carnet vs MLflow[/bold], {mode} run")
 
     started = time.perf_counter()
     results: dict[str, dict[str, Any]] = {}
