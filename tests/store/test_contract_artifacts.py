@@ -14,17 +14,32 @@ import pytest
 
 from carnet.exceptions import InvalidName, NotFound
 from carnet.store import NewRun, TrackingStore, artifact_repository
-from carnet.store.artifacts.base import FileInfo
+from carnet.store.artifacts.base import ArtifactRepository, FileInfo
 from carnet.store.artifacts.local import LocalArtifactRepository
+from carnet.store.artifacts.proxy import ProxyArtifactRepository
 
 
 @pytest.fixture
-def repo(store: TrackingStore, experiment_id: str) -> LocalArtifactRepository:
-    run = store.create_run(NewRun(experiment_id))
-    repository = artifact_repository(run.info.artifact_uri)
-    assert isinstance(repository, LocalArtifactRepository)
-    assert repository.root == Path(run.info.artifact_uri).resolve()
+def run_uri(store: TrackingStore, experiment_id: str) -> str:
+    return store.create_run(NewRun(experiment_id)).info.artifact_uri
+
+
+@pytest.fixture
+def repo(store: TrackingStore, store_uri: str, run_uri: str) -> ArtifactRepository:
+    """The store's way to the run's files: the folder itself, or the server's proxy over REST."""
+    repository = store.artifact_repository(run_uri)
+    if store_uri.startswith("http"):
+        assert isinstance(repository, ProxyArtifactRepository)
+    else:
+        assert isinstance(repository, LocalArtifactRepository)
+        assert repository.root == Path(run_uri).resolve()
     return repository
+
+
+@pytest.fixture
+def root(run_uri: str) -> Path:
+    """The run's folder on disk (the tests' servers keep their files on this machine)."""
+    return Path(run_uri).resolve()
 
 
 def _tree(folder: Path) -> dict[str, bytes]:
@@ -37,25 +52,25 @@ def _tree(folder: Path) -> dict[str, bytes]:
     return out
 
 
-def test_log_bytes_and_read_back(repo: LocalArtifactRepository) -> None:
+def test_log_bytes_and_read_back(repo: ArtifactRepository, root: Path) -> None:
     repo.log_bytes(b"hello", "greeting.txt")
     repo.log_bytes(b"\x00\x01binary", "deep/er/blob.bin")
     assert repo.read_bytes("greeting.txt") == b"hello"
     assert repo.read_bytes("deep/er/blob.bin") == b"\x00\x01binary"
     assert repo.read_bytes("./deep//er/blob.bin") == b"\x00\x01binary"
-    assert (repo.root / "deep" / "er" / "blob.bin").read_bytes() == b"\x00\x01binary"
+    assert (root / "deep" / "er" / "blob.bin").read_bytes() == b"\x00\x01binary"
     repo.log_bytes(b"second", "greeting.txt")
     assert repo.read_bytes("greeting.txt") == b"second"
     repo.log_bytes(b"", "empty")
     assert repo.read_bytes("empty") == b""
 
 
-def test_backslashes_are_separators(repo: LocalArtifactRepository) -> None:
+def test_backslashes_are_separators(repo: ArtifactRepository) -> None:
     repo.log_bytes(b"x", "win\\style\\file.txt")
     assert repo.read_bytes("win/style/file.txt") == b"x"
 
 
-def test_log_file(repo: LocalArtifactRepository, tmp_path: Path) -> None:
+def test_log_file(repo: ArtifactRepository, tmp_path: Path, root: Path) -> None:
     source = tmp_path / "model.pkl"
     source.write_bytes(b"weights" * 1000)
     repo.log_file(source, "models/model.pkl")
@@ -66,14 +81,14 @@ def test_log_file(repo: LocalArtifactRepository, tmp_path: Path) -> None:
         repo.log_file(tmp_path / "missing.txt", "missing.txt")
     with pytest.raises(NotFound):
         repo.log_file(tmp_path, "a-folder")  # not a file
-    assert not (repo.root / "missing.txt").exists()
+    assert not (root / "missing.txt").exists()
 
 
-def test_log_stream_leaves_no_partial_file(repo: LocalArtifactRepository) -> None:
+def test_log_stream_leaves_no_partial_file(repo: ArtifactRepository, root: Path) -> None:
     data = os.urandom(3 * 1024 * 1024 + 17)
     repo.log_stream(io.BytesIO(data), "stream/data.bin")
     assert repo.read_bytes("stream/data.bin") == data
-    assert sorted(p.name for p in (repo.root / "stream").iterdir()) == ["data.bin"]
+    assert sorted(p.name for p in (root / "stream").iterdir()) == ["data.bin"]
 
     class Broken(io.RawIOBase):
         def readable(self) -> bool:
@@ -84,10 +99,10 @@ def test_log_stream_leaves_no_partial_file(repo: LocalArtifactRepository) -> Non
 
     with pytest.raises(OSError, match="disk went away"):
         repo.log_stream(Broken(), "stream/broken.bin")  # type: ignore[arg-type]
-    assert sorted(p.name for p in (repo.root / "stream").iterdir()) == ["data.bin"]
+    assert sorted(p.name for p in (root / "stream").iterdir()) == ["data.bin"]
 
 
-def test_log_folder(repo: LocalArtifactRepository, tmp_path: Path) -> None:
+def test_log_folder(repo: ArtifactRepository, tmp_path: Path) -> None:
     local = tmp_path / "local"
     (local / "sub" / "deeper").mkdir(parents=True)
     (local / "x.txt").write_bytes(b"x")
@@ -101,7 +116,7 @@ def test_log_folder(repo: LocalArtifactRepository, tmp_path: Path) -> None:
         repo.log_folder(tmp_path / "nope")
 
 
-def test_list_files(repo: LocalArtifactRepository) -> None:
+def test_list_files(repo: ArtifactRepository) -> None:
     assert repo.list_files() == []
     repo.log_bytes(b"12345", "b.txt")
     repo.log_bytes(b"1", "a/one.txt")
@@ -121,7 +136,7 @@ def test_list_files(repo: LocalArtifactRepository) -> None:
     assert repo.list_files("nothing/here") == []
 
 
-def test_download(repo: LocalArtifactRepository, tmp_path: Path) -> None:
+def test_download(repo: ArtifactRepository, tmp_path: Path) -> None:
     repo.log_bytes(b"m", "model/weights.bin")
     repo.log_bytes(b"c", "model/conf/config.yaml")
 
@@ -143,7 +158,7 @@ def test_download(repo: LocalArtifactRepository, tmp_path: Path) -> None:
     assert not (tmp_path / "x").exists()
 
 
-def test_missing_file_is_not_found(repo: LocalArtifactRepository) -> None:
+def test_missing_file_is_not_found(repo: ArtifactRepository) -> None:
     with pytest.raises(NotFound, match=r"nope\.txt") as info:
         repo.read_bytes("nope.txt")
     assert info.value.error_code == "RESOURCE_DOES_NOT_EXIST"
@@ -170,7 +185,7 @@ BAD_PATHS = [
 
 @pytest.mark.parametrize("bad", BAD_PATHS)
 def test_bad_paths_are_invalid_name_and_write_nothing(
-    repo: LocalArtifactRepository, tmp_path: Path, bad: str
+    repo: ArtifactRepository, tmp_path: Path, bad: str
 ) -> None:
     source = tmp_path / "src.txt"
     source.write_bytes(b"payload")
@@ -200,13 +215,13 @@ def test_bad_paths_are_invalid_name_and_write_nothing(
     assert _tree(tmp_path) == before
 
 
-def test_symlink_to_outside_is_refused(repo: LocalArtifactRepository, tmp_path: Path) -> None:
+def test_symlink_to_outside_is_refused(repo: ArtifactRepository, tmp_path: Path, root: Path) -> None:
     outside = tmp_path / "outside"
     outside.mkdir()
     (outside / "secret.txt").write_bytes(b"secret")
-    repo.root.mkdir(parents=True, exist_ok=True)
-    (repo.root / "link").symlink_to(outside, target_is_directory=True)
-    (repo.root / "file-link").symlink_to(outside / "secret.txt")
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "link").symlink_to(outside, target_is_directory=True)
+    (root / "file-link").symlink_to(outside / "secret.txt")
     before = _tree(outside)
 
     for call in (
@@ -227,9 +242,9 @@ def test_symlink_to_outside_is_refused(repo: LocalArtifactRepository, tmp_path: 
     assert not (tmp_path / "dl2").exists()
 
 
-def test_symlink_inside_the_root_is_allowed(repo: LocalArtifactRepository) -> None:
+def test_symlink_inside_the_root_is_allowed(repo: ArtifactRepository, root: Path) -> None:
     repo.log_bytes(b"real", "real/file.txt")
-    (repo.root / "alias").symlink_to(repo.root / "real", target_is_directory=True)
+    (root / "alias").symlink_to(root / "real", target_is_directory=True)
     assert repo.read_bytes("alias/file.txt") == b"real"
 
 

@@ -466,13 +466,11 @@ def download_version(
     tracking_uri: TrackingUriOption = None,
 ) -> None:
     """Copy a version's model files to a local folder."""
-    from carnet.store import artifact_repository
-
     store = _model_store(ctx, tracking_uri, name)
     version = resolve_version(store, name, ref)
     location = store.get_model_version_download_uri(name, version.version)
     folder, leaf = _split_location(location)
     target = destination or Path(f"{name}-v{version.version}")
     target.mkdir(parents=True, exist_ok=True)
-    written = artifact_repository(folder).download(leaf, target)
+    written = store.artifact_repository(folder).download(leaf, target)
     output.info(f"downloaded {name} version {version.version} to {written}")

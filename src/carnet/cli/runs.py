@@ -461,14 +461,14 @@ def show_run(
     tracking_uri: TrackingUriOption = None,
 ) -> None:
     """Show one run: its info, params, metrics, tags, dataset inputs and files."""
-    from carnet.store import artifact_repository
-
     store = existing_store(ctx, tracking_uri, f"run {run_id}")
     run = resolve_run(store, run_id)
     names = _experiment_names(store)
     infos = store.get_metric_infos(run.info.run_id)
     datasets = store.get_run_inputs(run.info.run_id)
-    files = [f for f in artifact_repository(run.info.artifact_uri).list_files(recursive=True) if not f.is_dir]
+    files = [
+        f for f in store.artifact_repository(run.info.artifact_uri).list_files(recursive=True) if not f.is_dir
+    ]
 
     if output_format is OutputFormat.json:
         body = run_json(run, names)

@@ -71,9 +71,7 @@ def log_model_folder(
             model.model_id = logged.model_id
             model.model_uuid = logged.model_id
             model.save(folder / MLMODEL_FILE)
-            from carnet.store import artifact_repository
-
-            artifact_repository(logged.artifact_location).log_folder(folder)
+            store.artifact_repository(logged.artifact_location).log_folder(folder)
     except BaseException as e:
         store.finalize_logged_model(logged.model_id, LoggedModelStatus.UPLOAD_FAILED, str(e)[:1000])
         raise

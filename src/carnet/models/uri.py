@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 from carnet.exceptions import NotFound
 from carnet.sdk.registry import ModelSource, resolve_source
 from carnet.sdk.workspace import Workspace
+
+if TYPE_CHECKING:
+    from carnet.store.base import TrackingStore
 
 
 def local_model_path(
@@ -18,7 +22,7 @@ def local_model_path(
     uri = str(model_uri)
     if uri.startswith(("runs:/", "models:/")):
         store = _workspace(tracking_uri).store
-        return _fetch(resolve_source(store, uri), dst_path)
+        return _fetch(resolve_source(store, uri), dst_path, store)
     return _fetch(ModelSource(uri), dst_path)
 
 
@@ -30,8 +34,15 @@ def _workspace(tracking_uri: str | None) -> Workspace:
     return fluent.default_workspace()
 
 
-def _fetch(source: ModelSource, dst_path: str | Path | None) -> Path:
+def _fetch(source: ModelSource, dst_path: str | Path | None, store: TrackingStore | None = None) -> Path:
     location = source.location
+    parent, _, leaf = location.rstrip("/").rpartition("/")
+    if store is not None:
+        from carnet.store.artifacts.local import LocalArtifactRepository
+
+        repository = store.artifact_repository(parent)
+        if not isinstance(repository, LocalArtifactRepository):  # e.g. through a server's proxy
+            return repository.download(leaf, _download_folder(dst_path) / leaf)
     parsed = urlparse(location)
     if parsed.scheme in ("", "file") or (len(parsed.scheme) == 1 and location[1:3] in (":\\", ":/")):
         path = Path(parsed.path if parsed.scheme == "file" else location)
@@ -40,6 +51,8 @@ def _fetch(source: ModelSource, dst_path: str | Path | None) -> Path:
         return path
     from carnet.store import artifact_repository
 
-    parent, _, leaf = location.rstrip("/").rpartition("/")
-    target = Path(dst_path) if dst_path is not None else Path(tempfile.mkdtemp(prefix="carnet-model-"))
-    return artifact_repository(parent).download(leaf, target / leaf)
+    return artifact_repository(parent).download(leaf, _download_folder(dst_path) / leaf)
+
+
+def _download_folder(dst_path: str | Path | None) -> Path:
+    return Path(dst_path) if dst_path is not None else Path(tempfile.mkdtemp(prefix="carnet-model-"))

@@ -215,9 +215,7 @@ class Client:
     # -- files -------------------------------------------------------------------------------
 
     def _repo(self, run_id: str) -> Any:
-        from carnet.store import artifact_repository
-
-        return artifact_repository(self.get_run(run_id).info.artifact_uri)
+        return self._store.artifact_repository(self.get_run(run_id).info.artifact_uri)
 
     def log_artifact(
         self, run_id: str, local_path: str | os.PathLike[str], artifact_path: str | None = None

@@ -340,9 +340,7 @@ class Run:
 
     def _artifact_repo(self) -> ArtifactRepository:
         if self._artifacts is None:
-            from carnet.store import artifact_repository
-
-            self._artifacts = artifact_repository(self._info.artifact_uri)
+            self._artifacts = self._store.artifact_repository(self._info.artifact_uri)
         return self._artifacts
 
     def upload_file(self, name: str, path_or_stream: str | os.PathLike[str] | BinaryIO) -> None:

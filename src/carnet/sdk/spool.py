@@ -36,7 +36,6 @@ from typing import Any
 
 from carnet.entities import RunStatus
 from carnet.exceptions import AlreadyExists, CarnetError, Conflict, RunNotActive, StoreError
-from carnet.store import artifact_repository
 from carnet.store.base import LogBatch, NewRun, TrackingStore
 from carnet.store.rest.store import RestTrackingStore, batch_from_wire, batch_to_wire
 
@@ -314,7 +313,7 @@ def _upload_files(store: TrackingStore, run_id: str, folder: Path) -> None:
         return
     uri = store.get_run(run_id).info.artifact_uri
     try:
-        artifact_repository(uri).log_folder(folder)
+        store.artifact_repository(uri).log_folder(folder)
     except OSError as exc:
         raise StoreError(f"could not upload the files of run {run_id} from {folder} to {uri}: {exc}") from exc
     shutil.rmtree(folder, ignore_errors=True)

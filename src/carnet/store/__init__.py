@@ -44,11 +44,8 @@ def tracking_store(location: Location) -> TrackingStore:
 
 
 def artifact_repository(artifact_uri: str) -> ArtifactRepository:
-    """The artifact repository for a run's ``artifact_uri``: S3 for ``s3://``, else a local folder."""
-    if artifact_uri.startswith("s3://"):
-        from carnet.store.artifacts.s3 import S3ArtifactRepository
+    """The artifact repository for a location itself: S3 for ``s3://``, else a local folder. A
+    store's :meth:`TrackingStore.artifact_repository` may reach the same files another way."""
+    from carnet.store.artifacts import open_repository
 
-        return S3ArtifactRepository(artifact_uri)
-    from carnet.store.artifacts.local import LocalArtifactRepository
-
-    return LocalArtifactRepository(artifact_uri)
+    return open_repository(artifact_uri)

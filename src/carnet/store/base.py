@@ -17,7 +17,7 @@ from __future__ import annotations
 import abc
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from carnet.entities import (
     DatasetInput,
@@ -40,6 +40,9 @@ from carnet.entities import (
     ViewType,
 )
 from carnet.store.registry import RegistryStore
+
+if TYPE_CHECKING:
+    from carnet.store.artifacts.base import ArtifactRepository
 
 
 @dataclass(frozen=True)
@@ -127,6 +130,16 @@ class NewLoggedModel:
 class TrackingStore(RegistryStore):
     """Experiments, runs and everything logged to them, and the model registry
     (:class:`~carnet.store.registry.RegistryStore`)."""
+
+    # -- files -------------------------------------------------------------------------------
+
+    def artifact_repository(self, artifact_uri: str) -> ArtifactRepository:
+        """How this store's clients read and write the files at ``artifact_uri`` (a run's or a
+        logged model's location): the location itself, a folder or ``s3://``. The REST store
+        sends the files of locations under the server's artifact root through its proxy."""
+        from carnet.store.artifacts import open_repository
+
+        return open_repository(artifact_uri)
 
     # -- experiments -------------------------------------------------------------------------
 

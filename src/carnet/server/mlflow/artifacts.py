@@ -68,8 +68,8 @@ def resolve(root: Path, path: str) -> Path:
     """The file or folder ``path`` names under the local ``root``; ``InvalidName`` for anything
     escaping it, symlinks included."""
     target = (root / safe_relative(path)).resolve()
-    if target != root and root not in target.parents:
-        raise _invalid(path)
+    if target != root and root not in target.parents:  # a symlink leads out
+        raise InvalidName(f"path: {path!r} resolves outside the artifact root", field="path")
     return target
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
-from urllib.parse import quote
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, urlparse
 
 from carnet.entities import (
     DatasetInput,
@@ -63,6 +63,7 @@ from carnet.schemas import (
     point_of,
     run_from_wire,
 )
+from carnet.schemas.server_info import ServerInfoResponse
 from carnet.store.base import (
     LogBatch,
     MetricDeclaration,
@@ -74,6 +75,9 @@ from carnet.store.base import (
 from carnet.store.rest.client import RestClient
 from carnet.store.rest.registry import RestRegistryStore
 from carnet.validation import MAX_BATCH_METRICS
+
+if TYPE_CHECKING:
+    from carnet.store.artifacts.base import ArtifactRepository
 
 
 def _segment(value: str, field: str) -> str:
@@ -162,18 +166,56 @@ def batch_from_wire(data: Any) -> LogBatch:
     )
 
 
+class _Unknown:
+    """Not asked yet (None is an answer: the server has no artifact proxy)."""
+
+
+_UNKNOWN = _Unknown()
+
+
+def under_root(location: str, root: str | None) -> str | None:
+    """``location`` as a '/'-separated path under ``root`` ("" for the root itself), or None when
+    there is no root or it lies elsewhere. Both are as the server wrote them: absolute folders (a
+    ``file://`` location counts as its path) or ``s3://`` URIs."""
+    if not root:
+        return None
+    if location.startswith("file://"):
+        location = urlparse(location).path
+    root = root.rstrip("/")
+    location = location.rstrip("/")
+    if location == root:
+        return ""
+    return location[len(root) + 1 :] if location.startswith(root + "/") else None
+
+
 class RestTrackingStore(RestRegistryStore, TrackingStore):
     """A :class:`TrackingStore` served by a carnet server at ``server_url``.
 
-    The server hands out each run's ``artifact_uri``; this client writes run files there itself
-    (a folder both can reach, or ``s3://``), not through the server's MLflow artifact proxy.
-    ``artifact_root`` is the local fallback for runs without one.
+    Files at a location under the root of the server's artifact proxy go through the proxy, so a
+    client on another machine needs no access to the server's folder; other locations (an
+    experiment's own ``s3://`` bucket, say) are written directly. ``artifact_root`` is the local
+    fallback for runs without a location.
     """
 
     def __init__(self, server_url: str, artifact_root: str = "", **client_options: Any) -> None:
         self.server_url = server_url.rstrip("/")
         self.artifact_root = artifact_root
         self._client = RestClient(self.server_url, **client_options)
+        self._proxy_root: str | _Unknown | None = _UNKNOWN
+
+    def artifact_repository(self, artifact_uri: str) -> ArtifactRepository:
+        relative = under_root(artifact_uri, self._artifact_proxy_root())
+        if relative is None:
+            return super().artifact_repository(artifact_uri)
+        from carnet.store.artifacts.proxy import ProxyArtifactRepository
+
+        return ProxyArtifactRepository(self._client, relative)
+
+    def _artifact_proxy_root(self) -> str | None:
+        if isinstance(self._proxy_root, _Unknown):  # asked once: the root does not change
+            info = ServerInfoResponse.model_validate(self._call("GET", "/server-info"))
+            self._proxy_root = info.artifact_proxy_root
+        return self._proxy_root
 
     def close(self) -> None:
         self._client.close()
