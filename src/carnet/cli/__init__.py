@@ -14,6 +14,7 @@ from typer.core import TyperGroup
 
 from carnet.cli import db, experiments, models, output, runs
 from carnet.cli.common import CliState
+from carnet.cli.serve import serve
 from carnet.cli.server import server
 from carnet.cli.sync import sync
 from carnet.config import ENV_TRACKING_URI
@@ -76,6 +77,7 @@ app.add_typer(models.app, name="models")
 app.add_typer(db.app, name="db")
 app.command(name="server")(server)
 app.command(name="sync")(sync)
+app.command(name="serve")(serve)
 
 
 def _print_version(value: bool) -> None:

@@ -1,0 +1,1 @@
+"""``carnet.deploy``: managed scoring endpoints (see :mod:`carnet.deploy.supervisor`)."""
