@@ -14,6 +14,7 @@ from typer.core import TyperGroup
 
 from carnet.cli import db, experiments, models, output, runs
 from carnet.cli.common import CliState
+from carnet.cli.predict import predict
 from carnet.cli.serve import serve
 from carnet.cli.server import server
 from carnet.cli.sync import sync
@@ -78,6 +79,7 @@ app.add_typer(db.app, name="db")
 app.command(name="server")(server)
 app.command(name="sync")(sync)
 app.command(name="serve")(serve)
+app.command(name="predict")(predict)
 
 
 def _print_version(value: bool) -> None:
