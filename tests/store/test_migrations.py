@@ -91,7 +91,7 @@ def _schema_differences(engine: Engine) -> list[object]:
 
 
 def test_head_revision_is_the_newest_script() -> None:
-    assert sql_engine.head_revision() == "0005"
+    assert sql_engine.head_revision() == "0006"
 
 
 def test_new_sqlite_file_is_created_at_head(sqlite_uri: str, tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from carnet.cli import db, experiments, models, output, runs
+from carnet.cli import db, endpoints, experiments, models, output, runs
 from carnet.cli.common import CliState
 from carnet.cli.predict import predict
 from carnet.cli.serve import serve
@@ -76,6 +76,7 @@ app.add_typer(experiments.app, name="experiments")
 app.add_typer(runs.app, name="runs")
 app.add_typer(models.app, name="models")
 app.add_typer(db.app, name="db")
+app.add_typer(endpoints.app, name="endpoints")
 app.command(name="server")(server)
 app.command(name="sync")(sync)
 app.command(name="serve")(serve)
