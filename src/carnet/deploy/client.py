@@ -96,10 +96,13 @@ class EndpointsClient:
     ) -> httpx.Response:
         """Score through the server's router; the raw answer (status, JSON body, the deployment
         that answered in ``x-carnet-deployment``)."""
+        headers = {"content-type": content_type}
+        if key:
+            headers["authorization"] = f"Bearer {key}"
         return httpx.post(
             f"{self.server_url}/endpoints/{name}/invocations",
             content=body,
-            headers={"content-type": content_type, "authorization": f"Bearer {key}"},
+            headers=headers,
             params={"method": method} if method else None,
             timeout=60,
         )

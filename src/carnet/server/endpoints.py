@@ -206,7 +206,11 @@ def install(app: FastAPI, store: TrackingStore, endpoints_dir: str | os.PathLike
     app.include_router(invoke_router)
     app.state.endpoint_cache = {}
     app.state.traffic = TrafficSplitter()
-    app.state.endpoint_client = httpx.AsyncClient(timeout=httpx.Timeout(60.0, connect=5.0))
+    # No kept-alive connections: the server has no shutdown hook to close them on, and a loopback
+    # connect costs little beside a model call.
+    app.state.endpoint_client = httpx.AsyncClient(
+        timeout=httpx.Timeout(60.0, connect=5.0), limits=httpx.Limits(max_keepalive_connections=0)
+    )
     app.state.endpoints_dir = endpoints_dir
     app.state.supervisor = None
     database_url = getattr(store, "database_url", None)
