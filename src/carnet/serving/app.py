@@ -19,6 +19,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from carnet.exceptions import CarnetError
+from carnet.models.schema import ColSpec
 from carnet.serving.openapi import openapi_document
 from carnet.serving.protocol import PayloadTooLarge, encode_predictions, parse_request
 from carnet.serving.scorer import Scorer
@@ -85,13 +86,19 @@ def create_scoring_app(
         methods=methods,
     )
     openapi_body = json.dumps(document).encode()
+    schema = scorer.input_schema
+    doubles = (
+        schema is not None
+        and not schema.is_tensor
+        and all(isinstance(s, ColSpec) and s.type == "double" and not s.raw for s in schema.specs)
+    )
 
     async def invocations(request: Request) -> Response:
         started = time.perf_counter()
         rows = 0
         try:
             body = await _read_body(request, max_body_bytes)
-            parsed = parse_request(body, request.headers.get("content-type"))
+            parsed = parse_request(body, request.headers.get("content-type"), doubles=doubles)
             method = scorer.method(request.query_params.get("method") or _method_param(parsed.params))
             data = scorer.check_columns(parsed.data)
             rows = parsed.rows

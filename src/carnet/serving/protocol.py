@@ -54,9 +54,10 @@ def media_type(content_type: str | None) -> str:
     return (content_type or "").split(";", 1)[0].strip().lower()
 
 
-def parse_request(body: bytes, content_type: str | None) -> ScoringRequest:
+def parse_request(body: bytes, content_type: str | None, *, doubles: bool = False) -> ScoringRequest:
     """The model input in ``body``, or ``InvalidValue`` naming what is wrong (``UnsupportedMediaType``
-    for a content type that is neither JSON nor CSV)."""
+    for a content type that is neither JSON nor CSV). ``doubles``: every column the model takes is a
+    double, so a table of plain numbers may be read straight into one float array."""
     kind = media_type(content_type)
     if kind in CSV_TYPES:
         return ScoringRequest(parse_csv(body))
@@ -72,7 +73,9 @@ def parse_request(body: bytes, content_type: str | None) -> ScoringRequest:
         payload = json.loads(body)
     except (UnicodeDecodeError, ValueError) as e:
         raise InvalidValue(f"body: not valid JSON ({e})", field="body") from None
-    return parse_json(payload)
+    # Plain numbers only (no true, false or null to convert differently per column): one array.
+    plain = doubles and b"true" not in body and b"false" not in body and b"null" not in body
+    return parse_json(payload, plain_numbers=plain)
 
 
 def parse_csv(body: bytes) -> pd.DataFrame:
@@ -84,7 +87,7 @@ def parse_csv(body: bytes) -> pd.DataFrame:
         raise InvalidValue(f"body: not a valid CSV table ({e})", field="body") from None
 
 
-def parse_json(payload: Any) -> ScoringRequest:
+def parse_json(payload: Any, *, plain_numbers: bool = False) -> ScoringRequest:
     if not isinstance(payload, dict):
         raise InvalidValue(f"body: expected a JSON object with one of {', '.join(INPUT_KEYS)}", field="body")
     keys = [k for k in INPUT_KEYS if k in payload]
@@ -101,7 +104,7 @@ def parse_json(payload: Any) -> ScoringRequest:
     key = keys[0]
     value = payload[key]
     if key == "dataframe_split":
-        data: Any = _split(value)
+        data: Any = _split(value, plain_numbers)
     elif key == "dataframe_records":
         data = _records(value)
     else:
@@ -109,7 +112,7 @@ def parse_json(payload: Any) -> ScoringRequest:
     return ScoringRequest(data, params)
 
 
-def _split(value: Any) -> pd.DataFrame:
+def _split(value: Any, plain_numbers: bool = False) -> pd.DataFrame:
     if not isinstance(value, dict) or "data" not in value:
         raise InvalidValue(
             'dataframe_split: expected {"columns": [...], "data": [[...], ...]}', field="dataframe_split"
@@ -130,6 +133,13 @@ def _split(value: Any) -> pd.DataFrame:
                     f"values; the columns name {width}",
                     field="dataframe_split.data",
                 )
+    if plain_numbers and columns is not None and rows and value.get("index") is None:
+        try:
+            array = np.array(rows, dtype=np.float64)
+        except (ValueError, TypeError):  # text among the numbers: let pandas type each column
+            array = None
+        if array is not None and array.ndim == 2:
+            return pd.DataFrame(array, columns=columns)
     try:
         return pd.DataFrame(rows, columns=columns, index=value.get("index"))
     except (ValueError, TypeError) as e:

@@ -23,7 +23,9 @@ import numpy as np
 import pandas as pd
 
 from carnet.exceptions import InvalidValue
+from carnet.models.enforce import enforce_schema
 from carnet.models.schema import ColSpec, Schema
+from carnet.serving import trees
 from carnet.serving.metrics import ScoringMetrics
 
 METHODS = ("predict", "predict_proba")
@@ -55,6 +57,7 @@ class Scorer:
         self.max_wait = max_wait
         self.max_batch_rows = max_batch_rows
         self.metrics = metrics or ScoringMetrics()
+        self.forest = trees.forest_of(model) if hasattr(model, "get_raw_model") else None
         self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="carnet-scoring")
         self._queue: asyncio.Queue[_Pending] | None = None
         self._batcher: asyncio.Task[None] | None = None
@@ -107,6 +110,10 @@ class Scorer:
 
     def call(self, data: Any, method: str, params: dict[str, Any] | None = None) -> Any:
         """One model call, synchronously (in whatever thread calls it)."""
+        if self.forest is not None and not params:
+            fast = self._compiled(data, method, self.forest)
+            if fast is not None:
+                return fast
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # dropped-column warnings cannot happen: checked above
             if method == "predict":
@@ -114,6 +121,19 @@ class Scorer:
                     return self.model.predict(data, params=params)
                 return self.model.predict(data)
             return getattr(self.model, method)(data)
+
+    def _compiled(self, data: Any, method: str, forest: trees.CompiledForest) -> Any:
+        """The compiled forest's answer (the same as scikit-learn's), or None to ask scikit-learn."""
+        if not isinstance(data, pd.DataFrame) or not 0 < len(data) <= trees.MAX_ROWS:
+            return None
+        if method == "predict_proba" and not forest.is_classifier:
+            return None
+        schema = self.input_schema
+        frame = enforce_schema(data, schema) if schema is not None and not schema.is_tensor else data
+        X = trees.as_features(frame, forest)
+        if X is None:
+            return None
+        return forest.predict(X) if method == "predict" else forest.predict_proba(X)
 
     async def score(self, data: Any, method: str, params: dict[str, Any]) -> Any:
         """Predictions for one request: merged with others when it is a small table."""
