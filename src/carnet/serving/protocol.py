@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import orjson
 import pandas as pd
 
 from carnet.exceptions import InvalidValue, LimitExceeded
@@ -70,12 +71,22 @@ def parse_request(body: bytes, content_type: str | None, *, doubles: bool = Fals
     if not body.strip():
         raise InvalidValue("body: the request body is empty", field="body")
     try:
-        payload = json.loads(body)
+        payload = orjson.loads(body)
+    except ValueError:
+        payload = _lenient_json(body)  # e.g. NaN, which Python's json (and so MLflow's client) writes
+    return parse_json(payload, plain_numbers=_plain(body, doubles))
+
+
+def _plain(body: bytes, doubles: bool) -> bool:
+    # Plain numbers only (no true, false or null to convert differently per column): one array.
+    return doubles and b"true" not in body and b"false" not in body and b"null" not in body
+
+
+def _lenient_json(body: bytes) -> Any:
+    try:
+        return json.loads(body)
     except (UnicodeDecodeError, ValueError) as e:
         raise InvalidValue(f"body: not valid JSON ({e})", field="body") from None
-    # Plain numbers only (no true, false or null to convert differently per column): one array.
-    plain = doubles and b"true" not in body and b"false" not in body and b"null" not in body
-    return parse_json(payload, plain_numbers=plain)
 
 
 def parse_csv(body: bytes) -> pd.DataFrame:
@@ -196,4 +207,4 @@ def _finite(value: Any) -> Any:
 
 
 def encode_predictions(predictions: Any) -> bytes:
-    return json.dumps({"predictions": jsonable(predictions)}, separators=(",", ":")).encode()
+    return orjson.dumps({"predictions": jsonable(predictions)})
