@@ -42,7 +42,11 @@ def predict(
     ] = False,
     trusted_types: Annotated[
         str | None,
-        typer.Option(help="Comma-separated skops types to trust when loading.", show_default=False),
+        typer.Option(
+            envvar="CARNET_TRUSTED_TYPES",
+            help="Comma-separated skops types to trust when loading (or CARNET_TRUSTED_TYPES).",
+            show_default=False,
+        ),
     ] = None,
     tracking_uri: TrackingUriOption = None,
 ) -> None:

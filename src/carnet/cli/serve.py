@@ -32,7 +32,11 @@ def serve(
     ] = False,
     trusted_types: Annotated[
         str | None,
-        typer.Option(help="Comma-separated skops types to trust when loading.", show_default=False),
+        typer.Option(
+            envvar="CARNET_TRUSTED_TYPES",
+            help="Comma-separated skops types to trust when loading (or CARNET_TRUSTED_TYPES).",
+            show_default=False,
+        ),
     ] = None,
     max_body_bytes: Annotated[
         int, typer.Option(min=1, help="Largest request body, in bytes; larger ones get 413.")

@@ -95,6 +95,51 @@ def read_chunks(file: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
         raise InvalidValue(f"input: {file.name} is not a valid CSV table ({e})", field="input") from None
 
 
+def _chunks(files: Sequence[Path], chunk_rows: int) -> Iterator[tuple[Path, pd.DataFrame]]:
+    for file in files:
+        for chunk in read_chunks(file, chunk_rows):
+            yield file, chunk
+
+
+def prefetched(items: Iterator[Any], depth: int = 1) -> Iterator[Any]:
+    """``items``, produced in a background thread up to ``depth`` ahead: the next chunk is read
+    while this one is scored (pyarrow and the tree models release the GIL). An error in the
+    producer is raised here, in order."""
+    import queue
+    import threading
+
+    buffer: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                while not stop.is_set():
+                    try:
+                        buffer.put(("item", item), timeout=0.2)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            buffer.put(("done", None))
+        except BaseException as exc:  # handed to the consumer, raised there
+            buffer.put(("error", exc))
+
+    thread = threading.Thread(target=produce, name="carnet-predict-reader", daemon=True)
+    thread.start()
+    try:
+        while True:
+            kind, value = buffer.get()
+            if kind == "done":
+                return
+            if kind == "error":
+                raise value
+            yield value
+    finally:
+        stop.set()
+
+
 def prediction_frame(predictions: Any, index: pd.Index) -> pd.DataFrame:
     """Predictions as columns: ``prediction`` for one value per row, ``prediction_<i>`` for several
     (class probabilities), a DataFrame's own columns prefixed with ``prediction_``."""
@@ -234,27 +279,27 @@ def predict_files(
     summary = BatchSummary(files=len(files))
     scoring = _Scoring(predict, numeric)
     writer: pq.ParquetWriter | None = None
+    starts: dict[Path, int] = {}
     try:
-        for file in files:
-            start = 0
-            for chunk in read_chunks(file, chunk_rows):
-                chunk.index = pd.RangeIndex(start, start + len(chunk))
-                scored, failed = scoring.score(chunk)
-                summary.errors += [RowError(file.name, start + pos, reason) for pos, reason in failed]
-                if scored is not None:
-                    kept = chunk.loc[scored.index] if failed else chunk
-                    table_frame = pd.concat([kept, scored], axis=1) if keep_columns else scored
-                    table = pa.Table.from_pandas(table_frame, preserve_index=False)
-                    if writer is None:
-                        writer = pq.ParquetWriter(partial, table.schema)
-                    elif table.schema != writer.schema:
-                        table = _cast(table, writer.schema, file)
-                    writer.write_table(table)
-                    summary.rows_scored += len(scored)
-                summary.rows_in += len(chunk)
-                start += len(chunk)
-                if on_rows is not None:
-                    on_rows(len(chunk))
+        for file, chunk in prefetched(_chunks(files, chunk_rows)):
+            start = starts.get(file, 0)
+            starts[file] = start + len(chunk)
+            chunk.index = pd.RangeIndex(start, start + len(chunk))
+            scored, failed = scoring.score(chunk)
+            summary.errors += [RowError(file.name, start + pos, reason) for pos, reason in failed]
+            if scored is not None:
+                kept = chunk.loc[scored.index] if failed else chunk
+                table_frame = pd.concat([kept, scored], axis=1) if keep_columns else scored
+                table = pa.Table.from_pandas(table_frame, preserve_index=False)
+                if writer is None:
+                    writer = pq.ParquetWriter(partial, table.schema)
+                elif table.schema != writer.schema:
+                    table = _cast(table, writer.schema, file)
+                writer.write_table(table)
+                summary.rows_scored += len(scored)
+            summary.rows_in += len(chunk)
+            if on_rows is not None:
+                on_rows(len(chunk))
         if writer is None:  # nothing scored: still leave a valid (empty) file
             pq.write_table(pa.table({PREDICTION_COLUMN: pa.array([], pa.float64())}), partial)
     except BaseException:
