@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import Field
 
 from carnet.entities import Deployment, DeploymentStatus, Endpoint
@@ -92,3 +94,13 @@ class EndpointsResponse(_Response):
 
 class EndpointLogsResponse(_Response):
     logs: dict[str, str] = Field(default_factory=dict)
+
+
+class UseModelResponse(_Response):
+    """What "use this model" shows for a model version: code to copy and a notebook to download."""
+
+    model_uri: str
+    endpoints: list[str] = Field(default_factory=list)
+    input_example: dict[str, Any] | None = None
+    snippets: dict[str, str] = Field(default_factory=dict)
+    notebook: dict[str, Any] = Field(default_factory=dict)

@@ -18,10 +18,11 @@ import httpx
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import JSONResponse, Response
 
-from carnet.deploy import Supervisor, TrafficSplitter, hash_key, key_matches, new_key
+from carnet.deploy import Supervisor, TrafficSplitter, hash_key, key_matches, new_key, usage
 from carnet.deploy.supervisor import read_log
 from carnet.entities import DeploymentStatus, Endpoint
 from carnet.exceptions import CarnetError, InvalidArgument, InvalidState, NotFound
+from carnet.schemas import API_PREFIX
 from carnet.schemas.endpoints import (
     CreateEndpointRequest,
     DeploymentSpec,
@@ -30,7 +31,9 @@ from carnet.schemas.endpoints import (
     EndpointSchema,
     EndpointsResponse,
     UpdateEndpointRequest,
+    UseModelResponse,
 )
+from carnet.server.deps import StoreDep
 from carnet.store.base import TrackingStore
 from carnet.store.endpoints import EndpointStore, NewDeployment, check_name
 
@@ -38,6 +41,7 @@ ENV_ENDPOINTS_DIR = "CARNET_SERVER_ENDPOINTS_DIR"
 STATE_TTL = 0.5  # seconds a router trusts the deployments' state it read before reading it again
 
 router = APIRouter(prefix="/endpoints", tags=["endpoints"])
+use_router = APIRouter(prefix="/model-versions", tags=["endpoints"])
 invoke_router = APIRouter(tags=["endpoints"])
 Empty = dict[str, str]
 
@@ -123,6 +127,71 @@ def endpoint_logs(
     return EndpointLogsResponse(logs={d: read_log(Path(logs_dir), name, d, tail) for d in wanted})
 
 
+# -- use this model ------------------------------------------------------------------------------
+
+MAX_EXAMPLE_BYTES = 1024 * 1024
+
+
+def _serving_example(store: TrackingStore, name: str, version: int) -> dict[str, Any] | None:
+    """The version's ``serving_input_example.json`` (a request body), when it has a small one."""
+    import json
+
+    try:
+        location = store.get_model_version_download_uri(name, version)
+        data = store.artifact_repository(location).read_bytes("serving_input_example.json")
+    except (CarnetError, OSError, ValueError):
+        return None
+    if len(data) > MAX_EXAMPLE_BYTES:
+        return None
+    try:
+        example = json.loads(data)
+    except ValueError:
+        return None
+    return example if isinstance(example, dict) else None
+
+
+@use_router.get("/use", response_model=UseModelResponse)
+def use_model(
+    request: Request,
+    store: StoreDep,
+    name: str,
+    version: Annotated[int, Query(ge=1)],
+    format: Annotated[str, Query(pattern="^(json|ipynb)$")] = "json",
+) -> Any:
+    """Code for a model version: a batch-inference notebook (``format=ipynb`` downloads it) and
+    curl / Python / CLI snippets, aimed at the first endpoint serving the version, if any."""
+    store.get_model_version(name, version)  # NotFound for an unknown model or version
+    model_uri = f"models:/{name}/{version}"
+    serving: list[Endpoint] = []
+    endpoints = getattr(request.app.state, "endpoint_store", None)
+    if endpoints is not None:
+        serving = [
+            e
+            for e in cast(EndpointStore, endpoints).list_endpoints()
+            if any(model_uri in (d.resolved_uri, d.model_uri) for d in e.deployments)
+        ]
+    server_url = str(request.base_url).rstrip("/")
+    example = _serving_example(store, name, version)
+    book = usage.notebook(model_uri, server_url, example)
+    if format == "ipynb":
+        import json
+
+        return Response(
+            json.dumps(book, indent=1).encode(),
+            media_type="application/x-ipynb+json",
+            headers={
+                "content-disposition": f'attachment; filename="{name}-v{version}-batch-inference.ipynb"'
+            },
+        )
+    return UseModelResponse(
+        model_uri=model_uri,
+        endpoints=[e.name for e in serving],
+        input_example=example,
+        snippets=usage.snippets(model_uri, server_url, example, serving),
+        notebook=book,
+    )
+
+
 # -- invocations --------------------------------------------------------------------------------
 
 
@@ -204,6 +273,7 @@ def install(app: FastAPI, store: TrackingStore, endpoints_dir: str | os.PathLike
     """Give ``app`` its endpoint store (a SQL store's database) and, with ``endpoints_dir`` (where
     the scoring processes' logs go), a supervisor for their processes."""
     app.include_router(invoke_router)
+    app.include_router(use_router, prefix=API_PREFIX)
     app.state.endpoint_cache = {}
     app.state.traffic = TrafficSplitter()
     # No kept-alive connections: the server has no shutdown hook to close them on, and a loopback
