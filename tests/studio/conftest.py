@@ -31,8 +31,9 @@ ARTIFACTS = Path(
 
 
 @pytest.fixture(scope="module")
-def studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, StudioData]]:
-    """A carnet server (SQLite, artifacts beside it) holding the studio's test data: (url, data)."""
+def studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StudioData]:
+    """A carnet server (SQLite, artifacts beside it) holding the studio's test data; ``.url`` is
+    the server's address, ``.uri`` the store's (to log more while a page is open)."""
     from carnet.server import create_app
     from carnet.store.sql.store import SqlTrackingStore
 
@@ -41,7 +42,8 @@ def studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Stud
     data = log_everything(uri, root / "files")
     store = SqlTrackingStore(uri, str(root / "artifacts"))
     with serve(create_app(store)) as url:
-        yield url, data
+        data.url, data.uri = url, uri
+        yield data
 
 
 @pytest.fixture(scope="session")
@@ -56,30 +58,28 @@ def browser() -> Iterator[Any]:
         launched.close()
 
 
-class PageErrors(list[str]):
-    """Console errors and uncaught exceptions of a page, as text."""
-
-
 @pytest.fixture
 def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
-    """A fresh page (1400x900); the test fails on any console error or page error."""
+    """A fresh page (1400x900); the test fails on any console error or page error. A test that
+    provokes an HTTP error on purpose (a 404 page, a filter that does not parse) adds its status to
+    ``page.allowed_statuses``: the browser logs such answers as console errors."""
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     context.set_default_timeout(15_000)
     opened = context.new_page()
-    errors = PageErrors()
-    expected = getattr(request, "param", None)  # a status a test provokes on purpose (e.g. 404)
+    errors: list[str] = []
+    allowed: set[int] = set()
 
     def on_console(message: Any) -> None:
         if message.type != "error":
             return
-        text = message.text
-        if expected and re.search(rf"status of {expected}\b", text):
-            return  # the browser logs the answer's status of a page that is meant to be a 404
-        errors.append(f"console: {text}")
+        status = re.search(r"status of (\d{3})\b", message.text)
+        if status and int(status.group(1)) in allowed:
+            return
+        errors.append(f"console: {message.text}")
 
     opened.on("console", on_console)
     opened.on("pageerror", lambda exc: errors.append(f"page error: {exc}"))
-    opened.errors = errors
+    opened.allowed_statuses = allowed
     yield opened
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)

@@ -66,6 +66,8 @@ class StudioData:
     child_ids: list[str]
     rich_id: str
     model_name: str
+    url: str = ""  # the studio's server, set by the fixture that serves it
+    uri: str = ""  # the store behind it
 
 
 def log_everything(uri: str, folder: Path) -> StudioData:

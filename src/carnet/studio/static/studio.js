@@ -225,10 +225,10 @@ export function chartLayout(extra) {
   return {
     paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "rgba(0,0,0,0)",
     font: { color: css("--text"), size: 12 },
-    margin: { l: 50, r: 16, t: 10, b: 36 },
+    margin: { l: 50, r: 16, t: 28, b: 36 },
     xaxis: { ...axis, ...((extra && extra.xaxis) || {}) },
     yaxis: { ...axis, ...((extra && extra.yaxis) || {}) },
-    legend: { orientation: "h", y: -0.2 },
+    legend: { orientation: "h", x: 0, y: 1, yanchor: "bottom" },
     showlegend: true,
     ...Object.fromEntries(Object.entries(extra || {}).filter(([k]) => k !== "xaxis" && k !== "yaxis")),
   };
