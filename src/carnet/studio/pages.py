@@ -127,7 +127,7 @@ def experiment_page(request: Request, experiment_id: str) -> HTMLResponse:
     except CarnetError:  # unknown, or not an id at all: the same answer
         return not_found_page(request, f"There is no experiment {experiment_id!r}.")
     props = {"experiment_id": experiment.experiment_id, "name": experiment.name}
-    return render_page(request, experiment.name, "experiment.js", props, charts=True)
+    return render_page(request, experiment.name, "experiment.js", props)
 
 
 @router.get("/runs/{run_id}")

@@ -4,6 +4,7 @@
 // and the x axis are chart settings kept in the address.
 import { api, drawChart, el, enc, fmtValue, smooth, state } from "./studio.js";
 
+
 /** The chart settings in the address: x (step|time|relative|metric:KEY), smooth (0-0.99), log. */
 export function chartSettings() {
   return {
@@ -61,6 +62,60 @@ function xTitle(settings) {
   return { step: "step", time: "wall time", relative: "seconds since the first point" }[settings.x] || settings.x;
 }
 
+const COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"];
+const SVG = "http://www.w3.org/2000/svg";
+
+function svg(tag, attrs, text) {
+  const node = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+/** A static SVG drawing of the lines, shown at once while plotly.js loads (it takes a second or
+ * more to start): the same points, axes with their extremes; plotly replaces it, interactive. */
+function drawPreview(div, series, settings) {
+  const width = div.clientWidth || 600;
+  const height = div.clientHeight || 300;
+  const m = { l: 56, r: 16, t: 28, b: 36 };
+  const ty = (v) => (settings.log ? (v > 0 ? Math.log10(v) : NaN) : v);
+  const lines = series.map((s) => ({ x: s.data.x, y: (settings.smooth > 0 ? smooth(s.data.y, settings.smooth) : s.data.y).map(ty) }));
+  const xs = lines.flatMap((l) => l.x);
+  const ys = lines.flatMap((l) => l.y).filter(Number.isFinite);
+  if (!xs.length || !ys.length) return false;
+  let [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
+  if (x0 === x1) { x0 -= 1; x1 += 1; }
+  if (y0 === y1) { y0 -= 1; y1 += 1; }
+  const px = (x) => m.l + ((x - x0) / (x1 - x0)) * (width - m.l - m.r);
+  const py = (y) => height - m.b - ((y - y0) / (y1 - y0)) * (height - m.t - m.b);
+  const root = svg("svg", { width, height, class: "chart-preview", role: "img", "aria-label": "chart preview" });
+  const axis = "var(--border)";
+  root.append(svg("line", { x1: m.l, y1: height - m.b, x2: width - m.r, y2: height - m.b, stroke: axis }));
+  root.append(svg("line", { x1: m.l, y1: m.t, x2: m.l, y2: height - m.b, stroke: axis }));
+  const label = (x, y, text, anchor) => root.append(svg("text", { x, y, "text-anchor": anchor, "font-size": 11, fill: "currentColor" }, text));
+  const fx = (v) => (settings.x === "time" ? new Date(v).toLocaleTimeString() : fmtValue(v));
+  const fy = (v) => fmtValue(settings.log ? Math.pow(10, v) : v);
+  label(m.l, height - m.b + 16, fx(x0), "start");
+  label(width - m.r, height - m.b + 16, fx(x1), "end");
+  label((m.l + width - m.r) / 2, height - 4, xTitle(settings), "middle");
+  label(m.l - 6, height - m.b, fy(y0), "end");
+  label(m.l - 6, m.t + 10, fy(y1), "end");
+  lines.forEach((l, i) => {
+    let d = "";
+    let pen = false;
+    for (let k = 0; k < l.x.length; k += 1) {
+      const y = l.y[k];
+      if (!Number.isFinite(y)) { pen = false; continue; }
+      d += `${pen ? "L" : "M"}${px(l.x[k]).toFixed(1)},${py(y).toFixed(1)}`;
+      pen = true;
+    }
+    root.append(svg("path", { d, fill: "none", stroke: COLOURS[i % COLOURS.length], "stroke-width": 1.5 }));
+  });
+  div.replaceChildren(root);
+  div.dataset.drawn = "preview";
+  return true;
+}
+
 /** A line chart of `key` for each of `runs` ([{run_id, label}]) in a card; returns the card. */
 export function lineChart(runs, key, settings) {
   const div = el("div", { class: "chart", "data-metric": key });
@@ -78,6 +133,7 @@ export function lineChart(runs, key, settings) {
       note.textContent = series.some((s) => s.data.downsampled)
         ? `${shown.toLocaleString()} of ${total.toLocaleString()} points drawn (min and max per pixel); zoom in for detail`
         : `${total.toLocaleString()} point${total === 1 ? "" : "s"}`;
+      if (!window.Plotly && !range) drawPreview(div, series, settings);
       const xaxis = { title: { text: xTitle(settings) }, type: settings.x === "time" ? "date" : "linear" };
       if (range) xaxis.range = settings.x === "time" ? range.map((v) => new Date(v)) : range;
       else xaxis.autorange = true;

@@ -236,15 +236,29 @@ export function chartLayout(extra) {
 
 export const chartConfig = { responsive: true, displaylogo: false, modeBarButtonsToRemove: ["lasso2d", "select2d"] };
 
-/** Plotly, once its (deferred) script has run. */
+/** Plotly, loaded on first use: its script (about 1.4 MB gzipped) takes the browser a second or more to evaluate, so pages fetch their data and draw
+ * quick previews first (see charts.js), and only then ask for it. */
+let plotlyPromise = null;
 export function plotly() {
   if (window.Plotly) return Promise.resolve(window.Plotly);
-  return new Promise((resolve) => window.addEventListener("load", () => resolve(window.Plotly), { once: true }));
+  if (!plotlyPromise) {
+    const meta = document.querySelector("meta[name='carnet-plotly']");
+    if (!meta) return Promise.reject(new Error("this page does not load plotly.js (render_page(..., charts=True))"));
+    plotlyPromise = new Promise((resolve, reject) => {
+      const script = document.createElement("script");
+      script.src = meta.content;
+      script.addEventListener("load", () => resolve(window.Plotly), { once: true });
+      script.addEventListener("error", () => reject(new Error("plotly.js could not be loaded")), { once: true });
+      document.head.append(script);
+    });
+  }
+  return plotlyPromise;
 }
 
 const drawn = new Set();
 export async function drawChart(div, traces, layout) {
   const Plotly = await plotly();
+  if (div.dataset.drawn === "preview") div.replaceChildren(); // plotly takes over from the preview
   await Plotly.react(div, traces, chartLayout(layout), chartConfig);
   drawn.add(div);
   div.dataset.drawn = "true";
