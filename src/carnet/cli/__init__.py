@@ -16,6 +16,7 @@ from carnet.cli import db, experiments, models, output, runs
 from carnet.cli.common import CliState
 from carnet.cli.server import server
 from carnet.cli.sync import sync
+from carnet.cli.ui import ui
 from carnet.config import ENV_TRACKING_URI
 from carnet.exceptions import CarnetError, InvalidFilter, NotFound, SchemaOutOfDate
 
@@ -76,6 +77,7 @@ app.add_typer(models.app, name="models")
 app.add_typer(db.app, name="db")
 app.command(name="server")(server)
 app.command(name="sync")(sync)
+app.command(name="ui")(ui)
 
 
 def _print_version(value: bool) -> None:
