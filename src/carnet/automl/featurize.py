@@ -40,9 +40,7 @@ def column_kind(values: pd.Series) -> str:
     distinct = non_null.nunique()
     if distinct <= 1:
         return CONSTANT
-    if pd.api.types.is_bool_dtype(values) or (
-        distinct == 2 and set(non_null.unique()) <= {0, 1}
-    ):
+    if pd.api.types.is_bool_dtype(values) or (distinct == 2 and set(non_null.unique()) <= {0, 1}):
         return BOOLEAN
     if pd.api.types.is_datetime64_any_dtype(values):
         return DATETIME

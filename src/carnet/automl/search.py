@@ -26,7 +26,7 @@ from carnet.automl.worker import Context, TrialOutcome, TrialSpec, Worker, conte
 PRUNE_QUANTILE = 0.75
 PRUNE_AFTER = 6  # finished trials needed before pruning starts
 # Give up proposing when the sampler keeps repeating configurations already tried.
-MAX_REPEATS = 30
+MAX_REPEATS = 200
 
 
 def _key(framework: str, params: dict[str, Any]) -> str:
