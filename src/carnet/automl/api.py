@@ -237,7 +237,8 @@ def _log_model(parent: Any, problem: Problem, model: Any) -> None:
     import carnet.sklearn
 
     example = problem.X.head(5)
-    signature = infer_signature(problem.X.head(200), model.predict(problem.X.head(200)))
+    predicted = pd.Series(model.predict(problem.X.head(200)), name=problem.target)
+    signature = infer_signature(problem.X.head(200), predicted)
     carnet.sklearn.log_model(
         model,
         tracking.MODEL_NAME,

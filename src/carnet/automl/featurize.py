@@ -69,7 +69,7 @@ def column_kinds(X: pd.DataFrame) -> dict[str, str]:
 class DatetimeParts:
     """Year, month, day, weekday and hour of datetime columns (strings are parsed first)."""
 
-    _PARTS = ("year", "month", "day", "dayofweek", "hour")
+    _PARTS = ("year", "month", "day", "day_of_week", "hour")
 
     def fit(self, X: Any, y: Any = None) -> DatetimeParts:
         self.columns_ = list(pd.DataFrame(X).columns)

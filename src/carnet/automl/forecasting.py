@@ -250,7 +250,7 @@ class AutoARIMA:
 
 
 def _calendar(times: pd.DatetimeIndex) -> np.ndarray:
-    return np.column_stack([times.month, times.dayofweek, times.day, times.hour]).astype(float)
+    return np.column_stack([times.month, times.day_of_week, times.day, times.hour]).astype(float)
 
 
 class GBMLags:

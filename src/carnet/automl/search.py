@@ -127,6 +127,7 @@ class Search:
                     asked += 1
                     trials[spec.number] = trial
                     if worker.process.poll() is not None:
+                        worker.kill()
                         workers[index] = worker = Worker(message)
                     worker.submit(spec)
                     if self.on_start is not None:

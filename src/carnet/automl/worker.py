@@ -215,6 +215,7 @@ class Worker:
             _write(self.stdin, None)
             self.stdin.close()
             self.process.wait(timeout=5)
+            self.stdout.close()
         except (OSError, subprocess.TimeoutExpired):
             self.kill()
 
