@@ -149,7 +149,13 @@ def test_inside_a_job_the_job_run_is_the_automl_run(
     job_run = carnet.Experiment(carnet.Workspace(), "jobs").start_logging()
     monkeypatch.setenv("CARNET_RUN_ID", job_run.id)
     result = carnet.automl.run(
-        diabetes, "regression", "progression", frameworks="elastic_net", timeout=60, max_trials=2, notebooks=False
+        diabetes,
+        "regression",
+        "progression",
+        frameworks="elastic_net",
+        timeout=60,
+        max_trials=2,
+        notebooks=False,
     )
     assert result.run.id == job_run.id
     assert job_run.get_tags()[tracking.TAG] == "true"

@@ -11,12 +11,13 @@ import numpy as np
 import pandas as pd
 
 from carnet.automl import leaderboard, tracking
-from carnet.automl.metrics import CLASSIFICATION, FORECASTING, all_scores, metric_spec
+from carnet.automl.metrics import FORECASTING, all_scores, metric_spec
 from carnet.automl.result import AutoMLResult
 from carnet.automl.search import Search
 from carnet.automl.validation import Problem, prepare
 from carnet.automl.worker import Context, TrialOutcome, TrialSpec
 from carnet.exceptions import InvalidState
+from carnet.sdk.run import Run
 
 # Time kept back from the search for what follows it (ensemble, logging the model, notebooks).
 RESERVE_FRACTION = 0.1
@@ -116,11 +117,9 @@ def run(
                 f"({len(outcomes)} started); give the search more time",
                 field="timeout",
             )
-        best = min(done, key=lambda o: (o.loss, o.number))  # type: ignore[arg-type, return-value]
+        best = min(done, key=lambda o: (o.loss or 0.0, o.number))
         best_model, best_scores, best_framework = best.model, best.scores, best.framework
-        best_run = tracking.Run.attach(
-            parent.workspace, next(r["run_id"] for r in rows if r["trial"] == best.number)
-        )
+        best_run = Run.attach(parent.workspace, next(r["run_id"] for r in rows if r["trial"] == best.number))
         if problem.task != FORECASTING:
             ensembled = _ensemble(parent, problem, context, outcomes, rows)
             if ensembled is not None:
@@ -207,9 +206,12 @@ def _ensemble(
     selection = select(outcomes, spec, problem.task, problem.y)
     if selection is None:
         return None
-    blended = sum(w * np.asarray(o.oof) for o, w in zip(selection.members, selection.weights, strict=True))
+    blended = np.zeros_like(np.asarray(selection.members[0].oof))
+    for member, weight in zip(selection.members, selection.weights, strict=True):
+        blended = blended + weight * np.asarray(member.oof)
     covered = ~np.isnan(blended if blended.ndim == 1 else blended[:, 0])
-    extra = {"classes": np.arange(len(problem.classes))} if problem.task == CLASSIFICATION else {}  # type: ignore[arg-type]
+    classes = problem.classes
+    extra = {"classes": np.arange(len(classes))} if classes is not None else {}
     scores = all_scores(problem.task, problem.y[covered], blended[covered], **extra)
     model = EnsembleModel([o.model for o in selection.members], selection.weights)
     outcome = TrialOutcome(

@@ -77,7 +77,7 @@ class DatetimeParts:
 
     def transform(self, X: Any) -> np.ndarray:
         frame = pd.DataFrame(X)
-        parts = []
+        parts: list[np.ndarray] = []
         for name in frame.columns:
             stamps = pd.to_datetime(frame[name], errors="coerce", format="ISO8601")
             parts.extend(getattr(stamps.dt, part).astype(float).to_numpy() for part in self._PARTS)

@@ -53,6 +53,17 @@ def season_length(freq: str) -> int:
     return 1
 
 
+def _frequency(index: pd.DatetimeIndex) -> str | None:
+    """The index's regular step (``"MS"``, ``"D"``, ...), or None when the steps are uneven."""
+    if len(index) < 3:
+        return None
+    try:
+        offset = pd.DatetimeIndex(index, freq="infer").freq
+    except ValueError:
+        return None
+    return offset.freqstr if offset is not None else None
+
+
 def prepare_series(
     frame: pd.DataFrame, *, metric: str | None, time_column: str | None, horizon: int | None, **common: Any
 ) -> Problem:
@@ -82,7 +93,7 @@ def prepare_series(
             field="time_column",
         )
     index = pd.DatetimeIndex(times)
-    freq = pd.infer_freq(index) if len(index) >= 3 else None
+    freq = _frequency(index)
     if freq is None:
         raise InvalidArgument(
             "time_column: the time stamps are not evenly spaced (no regular frequency); "
@@ -208,7 +219,7 @@ class AutoARIMA:
         d = 0
         series = y
         while d < 2 and len(series) > 10:
-            statistic, p_value, *_ = kpss(series, regression="c", nlags="auto")
+            _statistic, p_value, *_ = kpss(series, regression="c", nlags="auto")
             if p_value > 0.05:
                 break
             series = np.diff(series)
@@ -284,8 +295,7 @@ class GBMLags:
         return self
 
     def forecast(self, steps: int) -> np.ndarray:
-        freq = self.times_.freq or pd.infer_freq(self.times_)
-        future = pd.date_range(self.times_[-1], periods=steps + 1, freq=freq)[1:]
+        future = pd.date_range(self.times_[-1], periods=steps + 1, freq=self.times_.freq)[1:]
         calendar = _calendar(future)
         history = list(self.history_)
         level = self.last_

@@ -37,7 +37,8 @@ class MetricSpec:
 
 
 def _labels(proba: np.ndarray, classes: np.ndarray) -> np.ndarray:
-    return np.asarray(classes)[np.argmax(proba, axis=1)]
+    labels: np.ndarray = np.asarray(classes)[np.argmax(proba, axis=1)]
+    return labels
 
 
 def _roc_auc(y: np.ndarray, proba: np.ndarray, classes: np.ndarray) -> float:

@@ -102,7 +102,8 @@ class TabularModel:
 def _labels_or_values(model: Any, X: pd.DataFrame) -> np.ndarray:
     raw = model.predict_raw(X)
     if model.task == CLASSIFICATION:
-        return np.asarray(model.classes_)[np.argmax(raw, axis=1)]
+        labels: np.ndarray = np.asarray(model.classes_)[np.argmax(raw, axis=1)]
+        return labels
     return np.asarray(raw)
 
 
@@ -117,7 +118,7 @@ class BaggedModel:
         self.params = models[0].params
 
     def predict_raw(self, X: pd.DataFrame) -> np.ndarray:
-        return np.mean([m.predict_raw(X) for m in self.models], axis=0)
+        return np.asarray(np.mean([m.predict_raw(X) for m in self.models], axis=0))
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
         if self.task != CLASSIFICATION:

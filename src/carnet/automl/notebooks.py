@@ -47,7 +47,8 @@ def exploration_notebook(problem: Problem) -> Any:
         ),
         (
             "code",
-            "import matplotlib\nmatplotlib.use('Agg')\nimport matplotlib.pyplot as plt\nimport pandas as pd\n\n"
+            "import matplotlib\nmatplotlib.use('Agg')\n"
+            "import matplotlib.pyplot as plt\nimport pandas as pd\n\n"
             f"data = pd.read_parquet({DATA_FILE!r})\ntarget = {target!r}\ndata.shape",
         ),
         ("md", "## Column profiles"),
@@ -131,7 +132,8 @@ def best_model_notebook(result: AutoMLResult, problem: Problem) -> Any:
             "for train, valid in backtest_splits(len(y), horizon):\n"
             "    forecaster = make_forecaster(framework, params, m, seed).fit(y[train], times[train])\n"
             "    predicted = forecaster.forecast(len(valid))\n"
-            "    windows.append(all_scores('forecasting', y[valid], predicted, history=y[train], season_length=m))\n"
+            "    scores = all_scores('forecasting', y[valid], predicted, history=y[train], season_length=m)\n"
+            "    windows.append(scores)\n"
             f"score = float(np.mean([w[{metric!r}] for w in windows]))"
         )
     else:
@@ -142,7 +144,8 @@ def best_model_notebook(result: AutoMLResult, problem: Problem) -> Any:
             "from carnet.automl.model import TabularModel\n"
             "from carnet.automl.splits import tabular_splits\n\n"
             f"task = {problem.task!r}\n"
-            f"members = json.loads({json.dumps(json.dumps(members, default=str))})  # framework, hyperparameters, weight\n"
+            "# Each member: framework, hyperparameters and weight (one member unless an ensemble won).\n"
+            f"members = json.loads({json.dumps(json.dumps(members, default=str))})\n"
             "X = data.drop(columns=[target])\nX.columns = [str(c) for c in X.columns]\n"
             "if task == 'classification':\n"
             "    classes, y = np.unique(data[target].to_numpy(), return_inverse=True)\n"
@@ -154,10 +157,13 @@ def best_model_notebook(result: AutoMLResult, problem: Problem) -> Any:
             "    shape = (len(y), len(classes)) if classes is not None else len(y)\n"
             "    predicted = np.full(shape, np.nan)\n"
             "    for fold, (train, valid) in enumerate(splits):\n"
-            "        model = TabularModel(member['framework'], member['params'], task, kinds, classes, seed + fold)\n"
+            "        model = TabularModel(\n"
+            "            member['framework'], member['params'], task, kinds, classes, seed + fold\n"
+            "        )\n"
             "        model.fit(X.iloc[train], y[train])\n"
             "        predicted[valid] = model.predict_raw(X.iloc[valid])\n"
-            "    blend = member['weight'] * predicted if blend is None else blend + member['weight'] * predicted\n"
+            "    weighted = member['weight'] * predicted\n"
+            "    blend = weighted if blend is None else blend + weighted\n"
             f"spec = METRICS[task][{metric!r}]\n"
             "covered = ~np.isnan(blend if blend.ndim == 1 else blend[:, 0])\n"
             "if task == 'classification':\n"

@@ -144,13 +144,17 @@ class Search:
                 if remaining <= 0:
                     break
                 for worker in wait_any(busy, min(remaining, 1.0)):
-                    spec = worker.spec
-                    assert spec is not None
+                    running = worker.spec
+                    assert running is not None
                     try:
                         outcome = worker.receive()
                     except (EOFError, OSError, ValueError) as e:
                         outcome = TrialOutcome(
-                            spec.number, spec.framework, spec.params, "failed", error=f"the worker died: {e}"
+                            running.number,
+                            running.framework,
+                            running.params,
+                            "failed",
+                            error=f"the worker died: {e}",
                         )
                         outcome.fit_time_s = time.monotonic() - worker.started_at
                         worker.kill()

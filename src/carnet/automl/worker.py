@@ -8,6 +8,7 @@ sends it the data once (:class:`Context`), then one :class:`TrialSpec` at a time
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import select
@@ -205,10 +206,8 @@ class Worker:
         self.process.kill()
         self.process.wait()
         for stream in (self.stdin, self.stdout):
-            try:
+            with contextlib.suppress(OSError):
                 stream.close()
-            except OSError:
-                pass
 
     def stop(self) -> None:
         try:
