@@ -11,8 +11,9 @@ import carnet.automl
 from carnet.automl.worker import TrialOutcome
 
 BUDGET_S = 6
-# run() returns within the budget plus this: worker shutdown, logging the model, explanations.
-GRACE_S = 6
+# run() returns within the budget plus this (worker shutdown, logging the model, explanations),
+# generous because the test machine may be shared and loaded.
+GRACE_S = 15
 
 
 def test_the_timeout_is_honoured_and_the_best_so_far_comes_back(diabetes: pd.DataFrame) -> None:

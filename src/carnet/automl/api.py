@@ -88,6 +88,7 @@ def run(
     reserve = min(max(RESERVE_MIN_S, RESERVE_FRACTION * problem.timeout_s), RESERVE_MAX_S)
     deadline = started + max(problem.timeout_s - reserve, 0.5)
     context, validation, guardrails = _context(problem)
+    _warm_imports(problem, notebooks)
     parent, owned = tracking.start_parent(problem, spec, experiment)
     try:
         tracking.log_json(parent, "guardrails.json", guardrails)
@@ -180,6 +181,20 @@ def _context(problem: Problem) -> tuple[Context, str, dict[str, Any]]:
         classes=problem.classes,
     )
     return context, validation, tabular_report(problem, kinds)
+
+
+def _warm_imports(problem: Problem, notebooks: bool) -> None:
+    """Import what the steps after the search need now, inside the budget, not after it."""
+    import carnet.models
+
+    if problem.task != FORECASTING:
+        import matplotlib.pyplot  # noqa: F401
+
+        import carnet.sklearn
+    else:
+        import carnet.pyfunc  # noqa: F401
+    if notebooks:
+        import nbformat  # noqa: F401
 
 
 def _row(outcome: TrialOutcome, run_id: str) -> dict[str, Any]:

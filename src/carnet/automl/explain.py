@@ -18,6 +18,7 @@ from carnet.automl.worker import Context
 from carnet.sdk.run import Run
 
 MAX_ROWS = 1000
+MAX_COPY_ROWS = 200_000
 REPEATS = 3
 CHART_FEATURES = 20
 
@@ -26,30 +27,35 @@ def permutation_importance(model: Any, problem: Problem, context: Context) -> pd
     """Columns ranked by importance: ``feature``, ``importance`` (mean), ``std``."""
     spec = metric_spec(problem.task, problem.metric)
     _, valid = context.splits[0]
-    valid = valid[:MAX_ROWS]
+    # Shuffled copies of the validation rows are scored together: at most MAX_COPY_ROWS rows.
+    valid = valid[: max(50, min(MAX_ROWS, MAX_COPY_ROWS // max(1, problem.X.shape[1] * REPEATS)))]
     fold_model = model.fold_view(0) if hasattr(model, "fold_view") else model
     classes = np.arange(len(problem.classes)) if problem.classes is not None else None
     X = problem.X.iloc[valid].reset_index(drop=True)
     y = problem.y[valid]
 
-    def score(frame: pd.DataFrame) -> float:
-        predicted = fold_model.predict_raw(frame)
-        value = (
+    def value(predicted: np.ndarray) -> float:
+        raw = (
             spec.score(y, predicted, classes) if problem.task == CLASSIFICATION else spec.score(y, predicted)
         )
-        return float(value if spec.greater_is_better else -value)
+        return float(raw if spec.greater_is_better else -raw)
 
-    baseline = score(X)
+    baseline = value(fold_model.predict_raw(X))
+    # Every shuffled copy is scored in one batch: one predict call instead of one per column.
     rng = np.random.default_rng(problem.seed)
-    means, stds = [], []
+    copies = []
     for name in X.columns:
-        drops = []
         for _ in range(REPEATS):
             shuffled = X.copy()
             shuffled[name] = X[name].to_numpy()[rng.permutation(len(X))]
-            drops.append(baseline - score(shuffled))
-        means.append(float(np.mean(drops)))
-        stds.append(float(np.std(drops)))
+            copies.append(shuffled)
+    predicted = fold_model.predict_raw(pd.concat(copies, ignore_index=True))
+    drops = np.empty((len(X.columns), REPEATS))
+    for i in range(len(X.columns)):
+        for r in range(REPEATS):
+            start = (i * REPEATS + r) * len(X)
+            drops[i, r] = baseline - value(predicted[start : start + len(X)])
+    means, stds = drops.mean(axis=1), drops.std(axis=1)
     frame = pd.DataFrame({"feature": list(X.columns), "importance": means, "std": stds})
     return frame.sort_values("importance", ascending=False, kind="stable").reset_index(drop=True)
 
