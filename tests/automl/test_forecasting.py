@@ -62,3 +62,20 @@ def test_a_crashing_trial_is_recorded_and_the_search_goes_on(co2: pd.DataFrame) 
     child = result.run.workspace.get_run(failed["run_id"].iloc[0])
     assert child.get_status() == "Failed"
     assert "positive" in child.get_tags()["carnet.error"]
+
+
+def test_prophet_from_the_optional_extra(co2: pd.DataFrame) -> None:
+    result = carnet.automl.run(
+        co2,
+        "forecasting",
+        "co2",
+        time_column="month",
+        horizon=6,
+        frameworks="prophet,seasonal_naive",
+        timeout=120,
+        max_trials=2,
+        notebooks=False,
+    )
+    prophet = result.leaderboard[result.leaderboard["framework"] == "prophet"]
+    assert list(prophet["status"]) == ["completed"]
+    assert prophet["mase"].iloc[0] < 1  # better than repeating last year
