@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from typing import Any
@@ -200,7 +199,7 @@ def _warm_imports(problem: Problem, notebooks: bool) -> None:
 def _row(outcome: TrialOutcome, run_id: str) -> dict[str, Any]:
     return {
         "framework": outcome.framework,
-        "hyperparameters": json.dumps(outcome.params, sort_keys=True, default=str),
+        "hyperparameters": leaderboard.describe_params(outcome.params),
         "training_time_s": round(outcome.fit_time_s, 3),
         "status": outcome.status,
         "run_id": run_id,

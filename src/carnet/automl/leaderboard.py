@@ -20,6 +20,27 @@ COLUMNS = ["rank", "framework", "hyperparameters", "training_time_s", "status", 
 _STATUS_ORDER = {"completed": 0, "pruned": 1, "timeout": 2, "failed": 3}
 
 
+def _readable(value: Any) -> Any:
+    if isinstance(value, str):
+        if value in ("None", "True", "False"):
+            return {"None": None, "True": True, "False": False}[value]
+        try:
+            value = int(value)
+        except ValueError:
+            try:
+                value = float(value)
+            except ValueError:
+                return value
+    if isinstance(value, float):
+        return float(f"{value:.4g}")
+    return value
+
+
+def describe_params(params: dict[str, Any]) -> str:
+    """Hyperparameters as the leaderboard shows them: JSON, floats to 4 significant digits."""
+    return json.dumps({k: _readable(v) for k, v in params.items()}, sort_keys=True, default=str)
+
+
 def build(rows: list[dict[str, Any]], metric: str, greater_is_better: bool, task: str) -> pd.DataFrame:
     """Rank ``rows`` (dicts with the columns above plus one per metric) by ``metric``."""
     metric_names = list(METRICS[task])
@@ -73,7 +94,7 @@ def read(run_id: str, tracking_uri: str | None = None) -> pd.DataFrame:
         rows.append(
             {
                 "framework": child_tags[tracking.TAG_FRAMEWORK],
-                "hyperparameters": json.dumps(dict(data.params), sort_keys=True),
+                "hyperparameters": describe_params(dict(data.params)),
                 "training_time_s": _float(metrics.get("training_time_s")),
                 "status": child_tags.get(tracking.TAG_STATUS, ""),
                 "run_id": child.id,
