@@ -39,13 +39,14 @@ MODEL_NAME = "model"
 def start_parent(problem: Problem, metric: MetricSpec, experiment: str | None) -> tuple[Run, bool]:
     """The AutoML run and whether this search owns it (and so completes it).
 
-    Inside a carnet job (``CARNET_RUN_ID`` set) it is the job's run; otherwise a new run in
-    ``experiment`` (default: ``$CARNET_EXPERIMENT_NAME``, else ``automl``).
+    Inside a carnet job (``CARNET_RUN_ID`` set) it is the job's run, whatever ``experiment`` says
+    (the job's run already has its experiment), so the job shows the leaderboard; otherwise a new
+    run in ``experiment`` (default: ``$CARNET_EXPERIMENT_NAME``, else ``automl``).
     """
     from carnet.sdk import fluent
     from carnet.sdk.experiment import Experiment
 
-    if os.environ.get(ENV_RUN_ID) and experiment is None:
+    if os.environ.get(ENV_RUN_ID):
         run, owned = Run.get_context(), False
     else:
         name = experiment or os.environ.get(ENV_EXPERIMENT_NAME) or DEFAULT_EXPERIMENT
