@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from carnet.cli import db, experiments, models, output, runs
+from carnet.cli import automl, db, experiments, models, output, runs
 from carnet.cli.common import CliState
 from carnet.cli.server import server
 from carnet.cli.sync import sync
@@ -75,6 +75,7 @@ app.add_typer(experiments.app, name="experiments")
 app.add_typer(runs.app, name="runs")
 app.add_typer(models.app, name="models")
 app.add_typer(db.app, name="db")
+app.add_typer(automl.app, name="automl")
 app.command(name="server")(server)
 app.command(name="sync")(sync)
 app.command(name="ui")(ui)
