@@ -65,6 +65,10 @@ def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
     ``page.allowed_statuses``: the browser logs such answers as console errors."""
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     context.set_default_timeout(15_000)
+    # expect() keeps its own 5 s default; a loaded CI machine can take longer to draw a chart.
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=15_000)
     opened = context.new_page()
     errors: list[str] = []
     allowed: set[int] = set()
