@@ -156,9 +156,10 @@ def run(
             parent.flush()
         return result
     except BaseException as e:
-        parent.tag(tracking.TAG_STATE, "failed")
+        interrupted = isinstance(e, KeyboardInterrupt)
+        parent.tag(tracking.TAG_STATE, "canceled" if interrupted else "failed")
         if owned:
-            parent.fail(e)
+            parent.cancel() if interrupted else parent.fail(e)
         raise
 
 
