@@ -136,7 +136,6 @@ class Search:
                     worker.submit(spec)
                     if self.on_start is not None:
                         self.on_start(spec)
-                    # With one worker, wait for this trial before proposing the next (determinism).
                 busy = [w for w in workers if w.spec is not None]
                 if not busy:
                     if exhausted or (self.max_trials is not None and asked >= self.max_trials):
