@@ -43,6 +43,9 @@ TABLES = {
     "datasets",
     "run_inputs",
     "run_input_tags",
+    "compute_targets",
+    "jobs",
+    "job_logs",
 }
 
 
@@ -91,7 +94,7 @@ def _schema_differences(engine: Engine) -> list[object]:
 
 
 def test_head_revision_is_the_newest_script() -> None:
-    assert sql_engine.head_revision() == "0005"
+    assert sql_engine.head_revision() == "0007"
 
 
 def test_new_sqlite_file_is_created_at_head(sqlite_uri: str, tmp_path: Path) -> None:
@@ -356,4 +359,5 @@ def test_downgrade_to_0004_drops_only_dataset_inputs(tmp_path: Path, engines: li
 
     command.downgrade(sql_engine._alembic_config(raw), "0004")
     assert sql_engine.current_revision(raw) == "0004"
-    assert set(inspect(raw).get_table_names()) == TABLES - {"datasets", "run_inputs", "run_input_tags"}
+    jobs = {"compute_targets", "jobs", "job_logs"}
+    assert set(inspect(raw).get_table_names()) == TABLES - {"datasets", "run_inputs", "run_input_tags"} - jobs

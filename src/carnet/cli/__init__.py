@@ -13,6 +13,7 @@ import typer
 from typer.core import TyperGroup
 
 from carnet.cli import db, experiments, models, output, runs
+from carnet.cli import jobs as jobs_cli
 from carnet.cli.common import CliState
 from carnet.cli.server import server
 from carnet.cli.sync import sync
@@ -76,6 +77,9 @@ app.add_typer(models.app, name="models")
 app.add_typer(db.app, name="db")
 app.command(name="server")(server)
 app.command(name="sync")(sync)
+app.add_typer(jobs_cli.app, name="job")
+app.add_typer(jobs_cli.compute_app, name="compute")
+app.command(name="worker")(jobs_cli.worker)
 
 
 def _print_version(value: bool) -> None:

@@ -16,6 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from carnet.schemas import API_PREFIX
 from carnet.server import datasets, experiments, info, logged_models, metrics, registry, runs
+from carnet.server import jobs as jobs_api
 from carnet.server import mlflow as mlflow_api
 from carnet.server.artifact_root import ArtifactRoot
 from carnet.server.errors import PayloadTooLarge, install_error_handlers
@@ -157,6 +158,8 @@ def create_app(
     app.include_router(registry.router, prefix=API_PREFIX)
     app.include_router(registry.versions_router, prefix=API_PREFIX)
     app.include_router(info.router, prefix=API_PREFIX)
+    app.include_router(jobs_api.router, prefix=API_PREFIX)
+    app.include_router(jobs_api.compute_router, prefix=API_PREFIX)
     root = artifact_root if artifact_root is not None else getattr(store, "artifact_root", None)
     app.state.artifact_root = ArtifactRoot.of(root) if root else None
     app.state.max_artifact_bytes = max_artifact_bytes
