@@ -40,6 +40,8 @@ class Worker:
         computes: the compute targets whose jobs it takes (default: ``local``).
         concurrency: jobs it runs at once.
         stale_after_seconds: a job whose worker sent no heartbeat for this long is reaped.
+        heartbeat_seconds: how often it tells the store it is alive (default: a fifth of
+            ``stale_after_seconds``, at most 2 s).
         work_root: where jobs are unpacked (default: a temporary folder).
     """
 
@@ -52,7 +54,7 @@ class Worker:
         concurrency: int = 1,
         worker_id: str | None = None,
         poll_seconds: float = DEFAULT_POLL_SECONDS,
-        heartbeat_seconds: float = 2.0,
+        heartbeat_seconds: float | None = None,
         stale_after_seconds: float = DEFAULT_STALE_AFTER_SECONDS,
         work_root: str | os.PathLike[str] | None = None,
         env_cache: str | os.PathLike[str] | None = None,
@@ -75,7 +77,7 @@ class Worker:
         root = Path(work_root) if work_root else Path(tempfile.mkdtemp(prefix="carnet-worker-"))
         self.settings = RunnerSettings(
             work_root=root,
-            heartbeat_seconds=heartbeat_seconds,
+            heartbeat_seconds=heartbeat_seconds or min(2.0, stale_after_seconds / 5),
             env_cache=Path(env_cache) if env_cache else None,
         )
         self._stop = threading.Event()
