@@ -109,14 +109,14 @@ def test_a_folder_over_the_size_limit_is_refused_before_any_run(
 ) -> None:
     folder = make_folder("big", {"train.py": "print(1)\n", "model.bin": b"0" * 4096})
     monkeypatch.setenv("CARNET_SNAPSHOT_MAX_BYTES", "1024")
-    with pytest.raises(LimitExceeded, match="model.bin"):
+    with pytest.raises(LimitExceeded, match=r"model\.bin"):
         experiment.submit(ScriptRunConfig(str(folder), "train.py"))
     assert list(experiment.get_runs()) == []
 
 
 def test_a_script_left_out_by_an_ignore_file_is_named(experiment: Experiment, make_folder) -> None:
     folder = make_folder("ign", {"train.py": "print(1)\n", ".carnetignore": "train.py\n"})
-    with pytest.raises(InvalidArgument, match="left out by .gitignore or .carnetignore"):
+    with pytest.raises(InvalidArgument, match=r"left out by \.gitignore or \.carnetignore"):
         experiment.submit(ScriptRunConfig(str(folder), "train.py"))
 
 
