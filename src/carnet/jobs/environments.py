@@ -24,7 +24,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from carnet.entities import EnvironmentKind
-from carnet.exceptions import CarnetError, InvalidValue
+from carnet.exceptions import CarnetError
+from carnet.sdk.script_run import pip_requirements
 
 ENV_CACHE = "CARNET_ENV_CACHE"
 READY_MARKER = ".carnet-ready"
@@ -46,42 +47,6 @@ def spec_hash(kind: EnvironmentKind, spec: str) -> str:
     meaningful = "\n".join(line for line in lines if line and not line.startswith("#"))
     version = f"{sys.version_info.major}.{sys.version_info.minor}"
     return hashlib.sha256(f"{kind.value}\n{version}\n{meaningful}".encode()).hexdigest()[:20]
-
-
-def pip_requirements(kind: EnvironmentKind, spec: str) -> str:
-    """The requirements to install: the spec itself, or a conda-style file's pip dependencies.
-    Conda packages other than ``python`` and ``pip`` cannot be installed by uv and are refused."""
-    if kind is EnvironmentKind.REQUIREMENTS:
-        return spec
-    import yaml
-
-    try:
-        loaded = yaml.safe_load(spec) or {}
-    except yaml.YAMLError as exc:
-        raise InvalidValue(f"environment: not valid YAML: {exc}", field="environment") from None
-    dependencies = loaded.get("dependencies", []) if isinstance(loaded, dict) else None
-    if not isinstance(dependencies, list):
-        raise InvalidValue(
-            "environment: a conda-style file needs a 'dependencies:' list", field="environment"
-        )
-    pip: list[str] = []
-    refused: list[str] = []
-    for item in dependencies:
-        if isinstance(item, dict) and isinstance(item.get("pip"), list):
-            pip.extend(str(p) for p in item["pip"])
-        elif isinstance(item, str):
-            name = item.split("=")[0].split("<")[0].split(">")[0].strip()
-            if name not in ("python", "pip"):
-                refused.append(item)
-        else:
-            refused.append(str(item))
-    if refused:
-        raise InvalidValue(
-            f"environment: conda packages {', '.join(refused)} cannot be installed (carnet builds "
-            "environments with pip packages): list them under 'pip:'",
-            field="environment",
-        )
-    return "\n".join(pip) + "\n"
 
 
 def python_for(

@@ -70,16 +70,44 @@ def _read_spec(file_path: str | os.PathLike[str]) -> str:
 
 
 def _check_conda_yaml(spec: str) -> None:
+    pip_requirements(EnvironmentKind.CONDA, spec)
+
+
+def pip_requirements(kind: EnvironmentKind, spec: str) -> str:
+    """The requirements to install: the spec itself, or a conda-style file's pip dependencies.
+    Conda packages other than ``python`` and ``pip`` cannot be installed with pip and are refused
+    (``InvalidValue`` naming them)."""
+    if kind is not EnvironmentKind.CONDA:
+        return spec
     import yaml
 
     try:
-        loaded = yaml.safe_load(spec)
+        loaded = yaml.safe_load(spec) or {}
     except yaml.YAMLError as exc:
         raise InvalidValue(f"environment: not valid YAML: {exc}", field="environment") from None
-    if not isinstance(loaded, dict) or not isinstance(loaded.get("dependencies", []), list):
+    dependencies = loaded.get("dependencies", []) if isinstance(loaded, dict) else None
+    if not isinstance(dependencies, list):
         raise InvalidValue(
             "environment: a conda-style file needs a 'dependencies:' list", field="environment"
         )
+    pip: list[str] = []
+    refused: list[str] = []
+    for item in dependencies:
+        if isinstance(item, dict) and isinstance(item.get("pip"), list):
+            pip.extend(str(p) for p in item["pip"])
+        elif isinstance(item, str):
+            name = item.split("=")[0].split("<")[0].split(">")[0].strip()
+            if name not in ("python", "pip"):
+                refused.append(item)
+        else:
+            refused.append(str(item))
+    if refused:
+        raise InvalidValue(
+            f"environment: conda packages {', '.join(refused)} cannot be installed (carnet builds "
+            "environments from pip packages): list them under 'pip:'",
+            field="environment",
+        )
+    return "\n".join(pip) + "\n"
 
 
 @dataclass
