@@ -3,6 +3,7 @@ manage compute targets, and run a worker that takes jobs from the queue."""
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 import time
@@ -356,6 +357,7 @@ def worker(
         typer.Option(help="Where jobs are unpacked (default: a temporary folder).", show_default=False),
     ] = None,
     tracking_uri: TrackingUriOption = None,
+    exit_with_parent: Annotated[bool, typer.Option(hidden=True)] = False,
 ) -> None:
     """Run a job worker: take queued jobs of the given compute targets and run them until stopped (Ctrl-C)."""
     from carnet.jobs import Worker
@@ -368,6 +370,7 @@ def worker(
         concurrency=concurrency,
         stale_after_seconds=stale_after,
         work_root=work_dir,
+        parent_pid=os.getppid() if exit_with_parent else None,
     )
 
     def stop(signum: int, _frame: Any) -> None:
@@ -389,9 +392,9 @@ def worker(
 def start_worker_processes(tracking_uri: str, artifact_root: str, count: int) -> list[Any]:
     """Start ``count`` ``carnet worker`` processes on the store (what ``carnet server
     --job-workers N`` runs beside the server); the caller terminates them."""
-    import os
     import subprocess
 
     env = {**os.environ, "CARNET_TRACKING_URI": tracking_uri, "CARNET_ARTIFACT_ROOT": artifact_root}
-    command = [sys.executable, "-m", "carnet", "worker"]
+    # The server may die by a signal with no chance to stop them: they watch it and stop too.
+    command = [sys.executable, "-m", "carnet", "worker", "--exit-with-parent"]
     return [subprocess.Popen(command, env=env) for _ in range(count)]

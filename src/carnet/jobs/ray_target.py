@@ -18,8 +18,8 @@ from pathlib import Path
 from carnet.config import Location
 from carnet.entities import ComputeTarget, EnvironmentKind, Job, JobStatus
 from carnet.exceptions import InvalidState
-from carnet.sdk.script_run import pip_requirements
 from carnet.jobs.runner import LocalRunner, RunnerSettings, _Heartbeat, _Output
+from carnet.sdk.script_run import pip_requirements
 from carnet.store.artifacts.base import ArtifactRepository
 from carnet.store.base import TrackingStore
 

@@ -43,6 +43,8 @@ class Worker:
         heartbeat_seconds: how often it tells the store it is alive (default: a fifth of
             ``stale_after_seconds``, at most 2 s).
         work_root: where jobs are unpacked (default: a temporary folder).
+        parent_pid: stop (as :meth:`stop` does) once this process is gone (``carnet server``
+            passes its own, so its workers never outlive it).
     """
 
     def __init__(
@@ -58,6 +60,7 @@ class Worker:
         stale_after_seconds: float = DEFAULT_STALE_AFTER_SECONDS,
         work_root: str | os.PathLike[str] | None = None,
         env_cache: str | os.PathLike[str] | None = None,
+        parent_pid: int | None = None,
     ) -> None:
         if concurrency < 1:
             raise InvalidArgument("concurrency: must be at least 1", field="concurrency")
@@ -80,6 +83,7 @@ class Worker:
             heartbeat_seconds=heartbeat_seconds or min(2.0, stale_after_seconds / 5),
             env_cache=Path(env_cache) if env_cache else None,
         )
+        self.parent_pid = parent_pid
         self._stop = threading.Event()
         self._running: dict[str, threading.Thread] = {}
         self._lock = threading.Lock()
@@ -95,6 +99,9 @@ class Worker:
         taken = 0
         next_reap = 0.0
         while not self._stop.is_set():
+            if self.parent_pid is not None and os.getppid() != self.parent_pid:
+                self.stop()
+                break
             now = time.monotonic()
             if now >= next_reap:
                 self._reap()
