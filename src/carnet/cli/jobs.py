@@ -357,7 +357,7 @@ def worker(
         typer.Option(help="Where jobs are unpacked (default: a temporary folder).", show_default=False),
     ] = None,
     tracking_uri: TrackingUriOption = None,
-    exit_with_parent: Annotated[bool, typer.Option(hidden=True)] = False,
+    parent_pid: Annotated[int | None, typer.Option(hidden=True)] = None,
 ) -> None:
     """Run a job worker: take queued jobs of the given compute targets and run them until stopped (Ctrl-C)."""
     from carnet.jobs import Worker
@@ -370,7 +370,7 @@ def worker(
         concurrency=concurrency,
         stale_after_seconds=stale_after,
         work_root=work_dir,
-        parent_pid=os.getppid() if exit_with_parent else None,
+        parent_pid=parent_pid,
     )
 
     def stop(signum: int, _frame: Any) -> None:
@@ -396,5 +396,5 @@ def start_worker_processes(tracking_uri: str, artifact_root: str, count: int) ->
 
     env = {**os.environ, "CARNET_TRACKING_URI": tracking_uri, "CARNET_ARTIFACT_ROOT": artifact_root}
     # The server may die by a signal with no chance to stop them: they watch it and stop too.
-    command = [sys.executable, "-m", "carnet", "worker", "--exit-with-parent"]
+    command = [sys.executable, "-m", "carnet", "worker", "--parent-pid", str(os.getpid())]
     return [subprocess.Popen(command, env=env) for _ in range(count)]
