@@ -229,8 +229,13 @@ class LocalRunner:
         reader = threading.Thread(target=self._read, args=(process, output), daemon=True)
         reader.start()
         stopped = False
-        while process.poll() is None:
-            if heartbeat.stop.wait(self.settings.log_flush_seconds) and not stopped:
+        while True:
+            try:
+                process.wait(self.settings.log_flush_seconds)  # returns as soon as the script ends
+                break
+            except subprocess.TimeoutExpired:
+                pass
+            if heartbeat.stop.is_set() and not stopped:
                 stopped = True
                 _stop(process)
             with contextlib.suppress(CarnetError):

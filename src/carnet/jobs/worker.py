@@ -85,6 +85,7 @@ class Worker:
         )
         self.parent_pid = parent_pid
         self._stop = threading.Event()
+        self._wake = threading.Event()  # set when a job ends or on stop: look at the queue now
         self._running: dict[str, threading.Thread] = {}
         self._lock = threading.Lock()
         self.finished: list[tuple[str, JobStatus]] = []
@@ -92,6 +93,7 @@ class Worker:
     def stop(self) -> None:
         """Take no more jobs; :meth:`run` returns once the running ones end."""
         self._stop.set()
+        self._wake.set()
 
     def run(self, *, max_jobs: int | None = None, until_idle: bool = False) -> None:
         """Take and run jobs until :meth:`stop` (or ``max_jobs`` were taken, or, with
@@ -115,7 +117,8 @@ class Worker:
                 continue
             if ((max_jobs is not None and taken >= max_jobs) or until_idle) and self._active() == 0:
                 break
-            self._stop.wait(self.poll_seconds)
+            self._wake.wait(self.poll_seconds)
+            self._wake.clear()
         self._join()
 
     def _claim(self) -> Job | None:
@@ -150,6 +153,7 @@ class Worker:
             status = LocalRunner(self.store, self.location, job, self.worker_id, self.settings).run()
         with self._lock:
             self.finished.append((job.job_id, status))
+        self._wake.set()
 
     def _join(self) -> None:
         with self._lock:
