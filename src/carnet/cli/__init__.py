@@ -12,11 +12,12 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from carnet.cli import db, experiments, models, output, runs
+from carnet.cli import automl, db, experiments, models, output, runs
 from carnet.cli import jobs as jobs_cli
 from carnet.cli.common import CliState
 from carnet.cli.server import server
 from carnet.cli.sync import sync
+from carnet.cli.ui import ui
 from carnet.config import ENV_TRACKING_URI
 from carnet.exceptions import CarnetError, InvalidFilter, NotFound, SchemaOutOfDate
 
@@ -75,8 +76,10 @@ app.add_typer(experiments.app, name="experiments")
 app.add_typer(runs.app, name="runs")
 app.add_typer(models.app, name="models")
 app.add_typer(db.app, name="db")
+app.add_typer(automl.app, name="automl")
 app.command(name="server")(server)
 app.command(name="sync")(sync)
+app.command(name="ui")(ui)
 app.add_typer(jobs_cli.app, name="job")
 app.add_typer(jobs_cli.compute_app, name="compute")
 app.command(name="worker")(jobs_cli.worker)

@@ -15,7 +15,17 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from carnet.schemas import API_PREFIX
-from carnet.server import datasets, experiments, info, logged_models, metrics, registry, runs
+from carnet.server import (
+    datasets,
+    experiments,
+    info,
+    job_files,
+    logged_models,
+    metrics,
+    registry,
+    runs,
+    studio_data,
+)
 from carnet.server import jobs as jobs_api
 from carnet.server import mlflow as mlflow_api
 from carnet.server.artifact_root import ArtifactRoot
@@ -31,6 +41,8 @@ from carnet.server.security import (
     split_list,
 )
 from carnet.store.base import TrackingStore
+from carnet.studio import install_studio
+from carnet.studio.jobs import install_job_pages
 
 DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024
 DEFAULT_MAX_ARTIFACT_BYTES = 10 * 1024**3  # one artifact upload through the proxy; 0: no limit
@@ -158,8 +170,10 @@ def create_app(
     app.include_router(registry.router, prefix=API_PREFIX)
     app.include_router(registry.versions_router, prefix=API_PREFIX)
     app.include_router(info.router, prefix=API_PREFIX)
+    app.include_router(studio_data.router, prefix=API_PREFIX)
     app.include_router(jobs_api.router, prefix=API_PREFIX)
     app.include_router(jobs_api.compute_router, prefix=API_PREFIX)
+    app.include_router(job_files.router, prefix=API_PREFIX)
     root = artifact_root if artifact_root is not None else getattr(store, "artifact_root", None)
     app.state.artifact_root = ArtifactRoot.of(root) if root else None
     app.state.max_artifact_bytes = max_artifact_bytes
@@ -185,6 +199,9 @@ def create_app(
     @app.get("/version", response_class=PlainTextResponse, include_in_schema=False)
     def get_version() -> str:
         return version
+
+    install_studio(app)  # the web UI at /, after every API route
+    install_job_pages(app)
 
     # Added innermost first: a request meets the host check, CORS, the origin and content-type
     # checks, then the body size limit.

@@ -95,6 +95,14 @@ class LogBatch:
 
 
 @dataclass(frozen=True)
+class RunStats:
+    """An experiment's active runs, counted, and the last time one of them started or ended."""
+
+    run_count: int
+    last_activity: int
+
+
+@dataclass(frozen=True)
 class NewRun:
     """What a caller sets when creating a run; the store fills in the artifact location, and the id
     unless ``run_id`` is given (a run created offline and uploaded later keeps its id)."""
@@ -200,6 +208,34 @@ class TrackingStore(RegistryStore):
     ) -> RunInfo:
         """Change status, end time, name or description. Setting a terminal status on a run that
         already ended raises ``RunNotActive``."""
+
+    def set_run_tags(self, run_id: str, tags: dict[str, str], deleted: Sequence[str] = ()) -> None:
+        """Set and delete tags of a run in any status (tags describe a run, they are not logged
+        by it: a finished run can still be labelled). Raises ``NotFound``, and ``RunNotActive``
+        for a deleted run. This default goes through :meth:`log_batch`, so it reaches Running
+        runs only; the SQL and REST stores tag any active run."""
+        self.log_batch(
+            run_id, LogBatch(tags=[RunTag(k, v) for k, v in tags.items()], deleted_tags=tuple(deleted))
+        )
+
+    def experiment_run_stats(self, experiment_ids: Sequence[str]) -> dict[str, RunStats]:
+        """How many active runs each experiment has and when the last of them started or ended
+        (experiments without runs are left out). This default pages through
+        :meth:`search_runs`; the SQL store counts in one query."""
+        stats: dict[str, RunStats] = {}
+        for experiment_id in experiment_ids:
+            count, last, token = 0, 0, None
+            while True:
+                page = self.search_runs([experiment_id], max_results=1000, page_token=token)
+                count += len(page.runs)
+                for run in page.runs:
+                    last = max(last, run.info.start_time, run.info.end_time or 0)
+                token = page.next_page_token
+                if not token:
+                    break
+            if count:
+                stats[experiment_id] = RunStats(count, last)
+        return stats
 
     @abc.abstractmethod
     def delete_run(self, run_id: str) -> None: ...

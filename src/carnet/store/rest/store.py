@@ -332,6 +332,10 @@ class RestTrackingStore(RestRegistryStore, RestJobStore, TrackingStore):
     def restore_run(self, run_id: str) -> None:
         self._call("POST", f"/runs/{_segment(run_id, 'run_id')}/restore")
 
+    def set_run_tags(self, run_id: str, tags: dict[str, str], deleted: Sequence[str] = ()) -> None:
+        body = {"tags": tags, "deleted": list(deleted)}
+        self._call("PATCH", f"/runs/{_segment(run_id, 'run_id')}/tags", json=body)
+
     def log_batch(self, run_id: str, batch: LogBatch) -> None:
         """One request per batch; a batch over the server's point limit is sent in parts, each
         with its own id derived from the batch id (params, tags and declarations go first)."""

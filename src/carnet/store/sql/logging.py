@@ -14,8 +14,8 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from carnet.entities import Metric, MetricColumns, MetricKind
-from carnet.exceptions import InvalidValue, ParamConflict
+from carnet.entities import LifecycleStage, Metric, MetricColumns, MetricKind, RunTag
+from carnet.exceptions import InvalidValue, ParamConflict, RunNotActive
 from carnet.store.base import LogBatch, MetricDeclaration, RecordWrite
 from carnet.store.sql import runs
 from carnet.store.sql.chunks import Chunk
@@ -37,6 +37,14 @@ def apply_batch(session: Session, run_id: str, batch: LogBatch) -> None:
             _write_points(session, series, batch.metrics, batch.series)
         if batch.records:
             _write_records(session, series, batch.records)
+
+
+def set_tags(session: Session, run_id: str, tags: dict[str, str], deleted: Sequence[str]) -> None:
+    """Tag a run whatever its status (not a deleted one): labels are not logged by the run."""
+    row = runs.load(session, run_id, for_update=True)
+    if row.lifecycle_stage != LifecycleStage.ACTIVE.value:
+        raise RunNotActive(f"run {run_id} is deleted: restore it before tagging it", field="run_id")
+    _write_tags(session, row.run_key, [RunTag(k, v) for k, v in tags.items()], deleted)
 
 
 _BATCHES = cast(Table, WriteBatchRow.__table__)

@@ -24,11 +24,11 @@ from carnet.entities import (
     ViewType,
 )
 from carnet.exceptions import InvalidArgument, NotFound
-from carnet.store.base import LogBatch, NewLoggedModel, NewRun, TrackingStore
+from carnet.store.base import LogBatch, NewLoggedModel, NewRun, RunStats, TrackingStore
 from carnet.store.sql import datasets, experiments, logged_models, logging, metrics, runs
 from carnet.store.sql.engine import SessionFactory, get_engine
 from carnet.store.sql.job_store import SqlJobStore
-from carnet.store.sql.models import ExperimentRow
+from carnet.store.sql.models import ExperimentRow, RunRow
 from carnet.store.sql.registry_store import SqlRegistryStore
 
 MAX_RESULTS_LIMIT = 50_000
@@ -149,6 +149,28 @@ class SqlTrackingStore(SqlRegistryStore, SqlJobStore, TrackingStore):
             return
         with self._sessions.begin() as session:
             logging.apply_batch(session, run_id, batch)
+
+    def set_run_tags(self, run_id: str, tags: dict[str, str], deleted: Sequence[str] = ()) -> None:
+        with self._sessions.begin() as session:
+            logging.set_tags(session, run_id, tags, deleted)
+
+    def experiment_run_stats(self, experiment_ids: Sequence[str]) -> dict[str, RunStats]:
+        from sqlalchemy import func, select
+
+        keys = [experiments.parse_experiment_id(i) for i in experiment_ids]
+        if not keys:
+            return {}
+        last = func.max(func.coalesce(RunRow.end_time, RunRow.start_time))
+        stmt = (
+            select(RunRow.experiment_id, func.count(), last)
+            .where(RunRow.experiment_id.in_(keys), RunRow.lifecycle_stage == LifecycleStage.ACTIVE.value)
+            .group_by(RunRow.experiment_id)
+        )
+        with self._sessions.read() as session:
+            return {
+                str(eid): RunStats(int(count), int(latest or 0))
+                for eid, count, latest in session.execute(stmt)
+            }
 
     def search_runs(
         self,

@@ -1,0 +1,136 @@
+"""The runs table of the studio: one page of a search, the chosen columns filled in, children
+nested under their parents, and the column names the page could show."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from carnet.entities import Run, ViewType
+from carnet.exceptions import InvalidArgument
+from carnet.store.base import TrackingStore
+
+ATTRIBUTES = (
+    "run_name",
+    "status",
+    "start_time",
+    "end_time",
+    "duration",
+    "user_id",
+    "source_name",
+    "source_type",
+    "git_commit",
+    "run_id",
+    "parent_run_id",
+)
+_PREFIXES = {"params": "params", "metrics": "metrics", "tags": "tags", "attributes": "attributes"}
+MAX_CHILDREN = 1000  # children shown under the parents of one page
+AUTO_COLUMNS = 5  # metrics, and params, shown when the user has chosen no columns
+
+
+def parse_column(column: str) -> tuple[str, str]:
+    """``"metrics.rmse"`` -> ``("metrics", "rmse")``; InvalidArgument naming ``columns``."""
+    prefix, dot, key = column.partition(".")
+    if not dot or not key or prefix not in _PREFIXES:
+        raise InvalidArgument(
+            f"columns: {column!r} is not a column; use params.<key>, metrics.<key>, tags.<key> "
+            f"or attributes.<{'|'.join(ATTRIBUTES)}>",
+            field="columns",
+        )
+    if prefix == "attributes" and key not in ATTRIBUTES:
+        raise InvalidArgument(
+            f"columns: unknown attribute {key!r}; use one of {', '.join(ATTRIBUTES)}", field="columns"
+        )
+    return prefix, key
+
+
+def column_value(run: Run, prefix: str, key: str) -> Any:
+    if prefix == "params":
+        return run.data.params.get(key)
+    if prefix == "metrics":
+        return run.data.metrics.get(key)
+    if prefix == "tags":
+        return run.data.tags.get(key)
+    info = run.info
+    if key == "duration":
+        return None if info.end_time is None else info.end_time - info.start_time
+    value = getattr(info, key)
+    return value.value if key == "status" else value
+
+
+def _row(run: Run, columns: list[tuple[str, str]], names: list[str], depth: int) -> dict[str, Any]:
+    info = run.info
+    return {
+        "run_id": info.run_id,
+        "run_name": info.run_name,
+        "experiment_id": info.experiment_id,
+        "status": info.status.value,
+        "start_time": info.start_time,
+        "end_time": info.end_time,
+        "parent_run_id": info.parent_run_id,
+        "lifecycle_stage": info.lifecycle_stage.value,
+        "depth": depth,
+        "values": {name: column_value(run, p, k) for name, (p, k) in zip(names, columns, strict=True)},
+    }
+
+
+def _quoted(run_id: str) -> str:
+    return "'" + run_id.replace("'", "''") + "'"
+
+
+def build_table(
+    store: TrackingStore,
+    experiment_ids: list[str],
+    filter_string: str | None,
+    order_by: list[str] | None,
+    max_results: int,
+    page_token: str | None,
+    view: ViewType,
+    columns: list[str],
+    nested: bool,
+    auto_columns: bool = False,
+) -> dict[str, Any]:
+    """The page as the table shows it: ``rows`` (children after their parent, with ``depth``),
+    ``next_page_token``, the ``columns`` filled, and ``available`` param, metric and tag keys seen
+    on the page. ``auto_columns`` with no ``columns`` fills the page's first few metrics and
+    params."""
+    parsed = [parse_column(c) for c in columns]
+    text = (filter_string or "").strip()
+    nest = nested and not text
+    top_filter = "attributes.parent_run_id IS NULL" if nest else (text or None)
+    page = store.search_runs(experiment_ids, top_filter, view, max_results, order_by, page_token)
+    children: dict[str, list[Run]] = {}
+    if nest and page.runs:
+        ids = ", ".join(_quoted(r.info.run_id) for r in page.runs)
+        found = store.search_runs(
+            experiment_ids, f"attributes.parent_run_id IN ({ids})", view, MAX_CHILDREN, order_by
+        )
+        for child in found.runs:
+            children.setdefault(child.info.parent_run_id or "", []).append(child)
+    if auto_columns and not columns:
+        everyone = [*page.runs, *(c for kids in children.values() for c in kids)]
+        metrics = sorted({k for r in everyone for k in r.data.metrics})[:AUTO_COLUMNS]
+        params = sorted({k for r in everyone for k in r.data.params})[:AUTO_COLUMNS]
+        columns = [f"metrics.{k}" for k in metrics] + [f"params.{k}" for k in params]
+        parsed = [("metrics", k) for k in metrics] + [("params", k) for k in params]
+    rows: list[dict[str, Any]] = []
+    seen: list[Run] = []
+    for run in page.runs:
+        rows.append(_row(run, parsed, columns, 0))
+        seen.append(run)
+        kids = children.get(run.info.run_id, [])
+        rows[-1]["child_count"] = len(kids)
+        for child in kids:
+            rows.append(_row(child, parsed, columns, 1))
+            seen.append(child)
+    available = {
+        "params": sorted({k for r in seen for k in r.data.params}),
+        "metrics": sorted({k for r in seen for k in r.data.metrics}),
+        "tags": sorted({k for r in seen for k in r.data.tags if not k.startswith("mlflow.")}),
+        "attributes": list(ATTRIBUTES),
+    }
+    return {
+        "rows": rows,
+        "columns": columns,
+        "next_page_token": page.next_page_token,
+        "available": available,
+    }
