@@ -1,4 +1,5 @@
-"""``carnet server`` starts job workers beside itself and stops them when it stops."""
+"""``carnet server`` and ``carnet ui`` start job workers beside themselves, and the workers stop
+when the process that started them is gone."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from carnet import Experiment, ScriptRunConfig, Workspace
 
@@ -34,10 +36,11 @@ def _children(pid: int) -> list[int]:
     return found
 
 
-def test_server_runs_jobs_with_its_workers(tmp_path: Path, make_folder) -> None:
+@pytest.mark.parametrize("command", [["server", "--job-workers", "1"], ["ui", "--no-browser"]])
+def test_server_runs_jobs_with_its_workers(command: list[str], tmp_path: Path, make_folder) -> None:
     port = _free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "carnet", "server", "--port", str(port), "--job-workers", "1",
+        [sys.executable, "-m", "carnet", *command, "--port", str(port),
          "--backend-store-uri", f"sqlite:///{tmp_path / 'served' / 'carnet.db'}"],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -65,7 +68,8 @@ def test_server_runs_jobs_with_its_workers(tmp_path: Path, make_folder) -> None:
     finally:
         process.terminate()
         output, _ = process.communicate(timeout=60)
-    assert "1 job worker(s)" in output
+    if command[0] == "server":
+        assert "1 job worker(s)" in output
     deadline = time.monotonic() + 30
     while any(_alive(pid) for pid in workers):  # they notice their server is gone and stop
         assert time.monotonic() < deadline, "a job worker outlived its server"
