@@ -60,9 +60,11 @@ def server(
     job_workers: Annotated[
         int,
         typer.Option(
-            min=0, help="Job workers to start beside the server (`carnet worker` processes; 0: none)."
+            min=0,
+            help="Job workers to start beside the server (`carnet worker` processes). Default 0: a "
+            "shared server runs no user code unless asked; `carnet ui` starts one.",
         ),
-    ] = 1,
+    ] = 0,
 ) -> None:
     """Run the carnet tracking server; point the SDK at it with CARNET_TRACKING_URI=http://HOST:PORT."""
     import uvicorn
