@@ -50,9 +50,6 @@ class AssetStore:
         }
         self._paths["plotly.min.js"] = _plotly_path()
 
-    def names(self) -> list[str]:
-        return sorted(self._paths)
-
     def get(self, name: str) -> Asset:
         asset = self._cache.get(name)
         if asset is not None:

@@ -22,7 +22,7 @@ ATTRIBUTES = (
     "run_id",
     "parent_run_id",
 )
-_PREFIXES = {"params": "params", "metrics": "metrics", "tags": "tags", "attributes": "attributes"}
+_PREFIXES = frozenset({"params", "metrics", "tags", "attributes"})
 MAX_CHILDREN = 1000  # children shown under the parents of one page
 AUTO_COLUMNS = 5  # metrics, and params, shown when the user has chosen no columns
 
