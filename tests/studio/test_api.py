@@ -105,9 +105,12 @@ def test_model_version_files_are_listed(studio: StudioData) -> None:
 def test_runs_table_nests_grandchildren_in_order(studio: StudioData) -> None:
     ws = carnet.Workspace(studio.uri)
     experiment = carnet.Experiment(ws, "nested")
-    with experiment.start_logging(display_name="top") as top, top.child_run("middle") as middle:
-        with middle.child_run("leaf"):
-            pass
+    with (
+        experiment.start_logging(display_name="top") as top,
+        top.child_run("middle") as middle,
+        middle.child_run("leaf"),
+    ):
+        pass
     page = _post(studio, "runs/table", {"experiment_ids": [experiment.id]}).json()
     assert [(r["run_name"], r["depth"], r["child_count"]) for r in page["rows"]] == [
         ("top", 0, 1),
