@@ -57,7 +57,8 @@ def server(
         ),
     ] = None,
 ) -> None:
-    """Run the carnet tracking server; point the SDK at it with CARNET_TRACKING_URI=http://HOST:PORT."""
+    """Run the carnet tracking server (the studio, its web UI, at /); point the SDK at it with
+    CARNET_TRACKING_URI=http://HOST:PORT."""
     import uvicorn
 
     from carnet.server.app import (
@@ -94,7 +95,10 @@ def server(
     typer.echo(f"carnet server: tracking {location.tracking_uri}", err=True)
     typer.echo(f"carnet server: artifacts in {location.artifact_root}", err=True)
     typer.echo(f"carnet server: answering Host {', '.join(hosts)}", err=True)
-    typer.echo(f"carnet server: listening on http://{shown}:{port} (API docs at /api/v1/docs)", err=True)
+    typer.echo(
+        f"carnet server: listening on http://{shown}:{port} (the studio at /, API docs at /api/v1/docs)",
+        err=True,
+    )
     uvicorn.run(
         "carnet.server.app:app_from_env",
         factory=True,
