@@ -148,7 +148,7 @@ function renderPager() {
     tokens.push(state.get("token", ""));
     state.set({ token: current.next_page_token }, true); load();
   } }, "Next →");
-  mount(pager, prev, next, size, el("span", { class: "muted" }, `${current.rows.length} rows on this page`));
+  mount(pager, prev, next, size, el("span", { class: "muted" }, `${current.rows.length} row${current.rows.length === 1 ? "" : "s"} on this page`));
 }
 
 function renderActions() {
