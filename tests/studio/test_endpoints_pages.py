@@ -74,7 +74,7 @@ def test_use_this_model_on_the_version_page(page: Any, served: str) -> None:
     page.goto(f"{served}/models/iris/versions/1")
     panel = page.locator("#use-model")
     expect(panel).to_contain_text("Served by")
-    expect(panel.locator("a.badge", has_text="iris")).to_have_attribute("href", "/endpoints/iris")
+    expect(panel.locator("a.badge[href='/endpoints/iris']")).to_have_text("iris")
     expect(panel.locator("pre[data-snippet='curl']")).to_contain_text(f"{served}/endpoints/iris/invocations")
     panel.locator("#use-tab-python").click()
     expect(panel.locator("pre[data-snippet='python']")).to_contain_text("CARNET_ENDPOINT_KEY")
@@ -86,3 +86,17 @@ def test_an_unknown_endpoint_is_a_404_page(page: Any, served: str) -> None:
     page.allowed_statuses.add(404)
     page.goto(f"{served}/endpoints/nope")
     expect(page.locator("main")).to_contain_text("There is no endpoint 'nope'.")
+
+
+def test_create_an_endpoint_from_the_page(page: Any, served: str) -> None:
+    page.goto(f"{served}/endpoints")
+    page.allowed_statuses.add(400)
+    page.fill("#new-endpoint-name", "../bad")
+    page.fill("#new-endpoint-model", "models:/iris/1")
+    page.click("#create-endpoint")
+    expect(page.locator("#create-result .error-box")).to_contain_text("not a valid name")
+    page.fill("#new-endpoint-name", "iris-two")
+    page.click("#create-endpoint")
+    expect(page.locator("#new-endpoint-key")).to_contain_text("ck_")
+    expect(page.locator("#endpoints tr[data-endpoint='iris-two']")).to_contain_text("models:/iris/1")
+    expect(page.locator("#endpoints tr[data-endpoint='iris-two'] .endpoint-status")).to_have_text("Ready")
