@@ -40,9 +40,13 @@ def test_serve_a_registered_model_by_alias(tmp_path: Path, iris: tuple[pd.DataFr
     process = _carnet("-u", uri, "serve", "models:/iris@live", "--port", "0", cwd=tmp_path)
     try:
         assert process.stderr is not None
-        line = process.stderr.readline()
-        match = re.search(r"http://127\.0\.0\.1:(\d+)", line)
-        assert match, line
+        seen = []
+        for line in iter(process.stderr.readline, ""):  # a library's warning may come first
+            seen.append(line)
+            match = re.search(r"listening on http://127\.0\.0\.1:(\d+)", line)
+            if match:
+                break
+        assert match, "".join(seen)
         url = f"http://127.0.0.1:{match.group(1)}"
         deadline = time.monotonic() + 30
         while True:
