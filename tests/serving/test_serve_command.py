@@ -40,7 +40,7 @@ def test_serve_a_registered_model_by_alias(tmp_path: Path, iris: tuple[pd.DataFr
     process = _carnet("-u", uri, "serve", "models:/iris@live", "--port", "0", cwd=tmp_path)
     try:
         assert process.stderr is not None
-        seen = []
+        seen, match = [], None
         for line in iter(process.stderr.readline, ""):  # a library's warning may come first
             seen.append(line)
             match = re.search(r"listening on http://127\.0\.0\.1:(\d+)", line)
