@@ -4,6 +4,7 @@ import { api, el, enc, errorBox, fmtTime, mount, props, setTitle, table } from "
 import { aliasBadges, aliasControl, historyTable, stageBadge, stageControl } from "./registry.js";
 import { fileBrowser } from "./files.js";
 import { versionPanels } from "./version_panels.js";
+import { useModelPanel } from "./use_model.js";
 
 const { name, version } = props;
 const base = `registered-models/${enc(name)}/versions/${enc(version)}`;
@@ -36,6 +37,7 @@ async function main() {
     el("div", { class: "toolbar" }, stageControl(name, v, main, problems)),
     aliasControl(name, v.version, v.aliases, main, problems),
     panels,
+    el("h2", {}, "Use this model"), useModelPanel(name, version),
     el("h2", {}, "Signature"), signature,
     el("h2", {}, "Files"), files,
     el("h2", {}, "History"), history);
