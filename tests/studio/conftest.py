@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from conftest import serve
+from loopback import serve
 from studio.data import StudioData, log_everything
 
 CHROMIUM = os.environ.get("CARNET_TEST_CHROMIUM", "/usr/bin/chromium")

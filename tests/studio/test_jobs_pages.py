@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 
 from carnet import Experiment, ScriptRunConfig, Workspace
 from carnet.jobs import Worker
-from conftest import serve
+from loopback import serve
 
 
 @dataclass
