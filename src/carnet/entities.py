@@ -419,6 +419,55 @@ class ModelVersionPage:
     next_page_token: str | None = None
 
 
+class DeploymentStatus(str, enum.Enum):
+    """Where a deployment's scoring process is: waiting to start, loading the model, answering,
+    or failed (``message`` says why; the supervisor keeps retrying with back-off)."""
+
+    PENDING = "Pending"
+    STARTING = "Starting"
+    READY = "Ready"
+    FAILED = "Failed"
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """One model behind an endpoint, with its share of the traffic (percent) and the state of its
+    scoring process. ``model_uri`` is as given (``models:/NAME@ALIAS`` follows the alias);
+    ``resolved_uri`` is the version being served (``models:/NAME/3``)."""
+
+    name: str
+    model_uri: str
+    traffic: int
+    status: DeploymentStatus = DeploymentStatus.PENDING
+    message: str = ""
+    resolved_uri: str | None = None
+    port: int | None = None
+    pid: int | None = None
+    restarts: int = 0
+    updated_at: int = 0
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """A named scoring endpoint: one or two deployments sharing its traffic, and a key callers
+    present (stored hashed)."""
+
+    name: str
+    deployments: tuple[Deployment, ...]
+    created_at: int
+    updated_at: int
+    description: str = ""
+
+    @property
+    def status(self) -> DeploymentStatus:
+        """Ready when every deployment with traffic is; Failed when one is; else Starting/Pending."""
+        live = [d.status for d in self.deployments if d.traffic > 0] or [d.status for d in self.deployments]
+        for status in (DeploymentStatus.FAILED, DeploymentStatus.PENDING, DeploymentStatus.STARTING):
+            if status in live:
+                return status
+        return DeploymentStatus.READY
+
+
 # -- jobs and compute targets --------------------------------------------------------------------
 
 

@@ -43,10 +43,14 @@ TABLES = {
     "datasets",
     "run_inputs",
     "run_input_tags",
+    "endpoints",
+    "endpoint_deployments",
     "compute_targets",
     "jobs",
     "job_logs",
 }
+ENDPOINT_TABLES = {"endpoints", "endpoint_deployments"}
+JOB_TABLES = {"compute_targets", "jobs", "job_logs"}
 
 
 @pytest.fixture
@@ -359,5 +363,37 @@ def test_downgrade_to_0004_drops_only_dataset_inputs(tmp_path: Path, engines: li
 
     command.downgrade(sql_engine._alembic_config(raw), "0004")
     assert sql_engine.current_revision(raw) == "0004"
-    jobs = {"compute_targets", "jobs", "job_logs"}
-    assert set(inspect(raw).get_table_names()) == TABLES - {"datasets", "run_inputs", "run_input_tags"} - jobs
+    assert (
+        set(inspect(raw).get_table_names())
+        == TABLES - {"datasets", "run_inputs", "run_input_tags"} - ENDPOINT_TABLES - JOB_TABLES
+    )
+
+
+def test_upgrade_from_0005_adds_endpoints_and_jobs_and_downgrade_drops_only_those(
+    tmp_path: Path, engines: list[Engine]
+) -> None:
+    from carnet.store.endpoints import NewDeployment
+    from carnet.store.sql.endpoints import SqlEndpointStore
+
+    url = f"sqlite:///{tmp_path / 'up.db'}"
+    raw = create_engine(url)
+    engines.append(raw)
+    sql_engine.upgrade(raw, "0005")
+    with raw.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO experiments (experiment_id, name, artifact_location, lifecycle_stage, "
+                "creation_time, last_update_time) VALUES (7, 'old', '/a/7', 'active', 1, 1)"
+            )
+        )
+    sql_engine.upgrade(raw)
+    assert set(inspect(raw).get_table_names()) == TABLES
+    assert _schema_differences(raw) == []
+    sql_engine.dispose_engines()
+    assert SqlTrackingStore(url, str(tmp_path / "artifacts")).get_experiment("7").name == "old"
+    SqlEndpointStore(url).create_endpoint("e", [NewDeployment("default", "models:/m/1", 100)], "0" * 64)
+    sql_engine.dispose_engines()
+    from alembic import command
+
+    command.downgrade(sql_engine._alembic_config(raw), "0005")
+    assert set(inspect(raw).get_table_names()) == TABLES - ENDPOINT_TABLES - JOB_TABLES

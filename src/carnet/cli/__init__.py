@@ -12,9 +12,11 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from carnet.cli import automl, db, experiments, models, output, runs
+from carnet.cli import automl, db, endpoints, experiments, models, output, runs
 from carnet.cli import jobs as jobs_cli
 from carnet.cli.common import CliState
+from carnet.cli.predict import predict
+from carnet.cli.serve import serve
 from carnet.cli.server import server
 from carnet.cli.sync import sync
 from carnet.cli.ui import ui
@@ -77,9 +79,12 @@ app.add_typer(runs.app, name="runs")
 app.add_typer(models.app, name="models")
 app.add_typer(db.app, name="db")
 app.add_typer(automl.app, name="automl")
+app.add_typer(endpoints.app, name="endpoints")
 app.command(name="server")(server)
 app.command(name="sync")(sync)
 app.command(name="ui")(ui)
+app.command(name="serve")(serve)
+app.command(name="predict")(predict)
 app.add_typer(jobs_cli.app, name="job")
 app.add_typer(jobs_cli.compute_app, name="compute")
 app.command(name="worker")(jobs_cli.worker)

@@ -26,6 +26,7 @@ from carnet.server import (
     runs,
     studio_data,
 )
+from carnet.server import endpoints as endpoints_api
 from carnet.server import jobs as jobs_api
 from carnet.server import mlflow as mlflow_api
 from carnet.server.artifact_root import ArtifactRoot
@@ -140,6 +141,7 @@ def create_app(
     allowed_hosts: Sequence[str] | None = None,
     cors_allowed_origins: Sequence[str] | None = None,
     max_artifact_bytes: int = DEFAULT_MAX_ARTIFACT_BYTES,
+    endpoints_dir: str | os.PathLike[str] | None = None,
 ) -> FastAPI:
     """A carnet server app over ``store`` (kept in ``app.state.store``).
 
@@ -148,7 +150,8 @@ def create_app(
     ``allowed_hosts`` are the ``Host`` names the server answers (default: localhost, 127.0.0.1 and
     ::1 on any port; ``"*"`` for any host). ``cors_allowed_origins`` are the browser origins allowed
     cross-origin (default: localhost on any port). ``max_artifact_bytes`` caps one artifact upload
-    (0: no limit).
+    (0: no limit). With ``endpoints_dir`` (where scoring processes write their logs) the server
+    supervises the scoring processes of its managed endpoints.
     """
     version = version or carnet_version()
     app = FastAPI(
@@ -171,6 +174,8 @@ def create_app(
     app.include_router(registry.versions_router, prefix=API_PREFIX)
     app.include_router(info.router, prefix=API_PREFIX)
     app.include_router(studio_data.router, prefix=API_PREFIX)
+    app.include_router(endpoints_api.router, prefix=API_PREFIX)
+    endpoints_api.install(app, store, endpoints_dir)
     app.include_router(jobs_api.router, prefix=API_PREFIX)
     app.include_router(jobs_api.compute_router, prefix=API_PREFIX)
     app.include_router(job_files.router, prefix=API_PREFIX)
@@ -261,6 +266,7 @@ def app_from_env() -> FastAPI:
         allowed_hosts=None if hosts is None else split_list(hosts),
         cors_allowed_origins=None if origins is None else split_list(origins),
         max_artifact_bytes=_int_from_env(ENV_MAX_ARTIFACT_BYTES, DEFAULT_MAX_ARTIFACT_BYTES),
+        endpoints_dir=endpoints_api.default_endpoints_dir(location.artifact_root),
     )
     # Everything loaded so far lives as long as the process: keep it out of the cyclic collector's
     # full passes, which otherwise walk it again and again while requests allocate.

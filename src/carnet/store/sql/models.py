@@ -406,6 +406,42 @@ class ModelVersionEventRow(Base):
     timestamp: Mapped[int] = mapped_column(BigInteger, nullable=False)
 
 
+class EndpointRow(Base):
+    """A managed scoring endpoint; its callers' key is kept as a SHA-256 hash."""
+
+    __tablename__ = "endpoints"
+
+    endpoint_key: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    description: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    key_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    created_at: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    updated_at: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+
+class DeploymentRow(Base):
+    """One model behind an endpoint: what it should serve (model URI, traffic) and what the
+    supervisor last saw of its scoring process (status, message, resolved version, port, pid)."""
+
+    __tablename__ = "endpoint_deployments"
+
+    endpoint_key: Mapped[int] = mapped_column(
+        Integer,
+        ForeignKey("endpoints.endpoint_key", ondelete="CASCADE"),
+        primary_key=True,
+    )
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    model_uri: Mapped[str] = mapped_column(Text, nullable=False)
+    traffic: Mapped[int] = mapped_column(Integer, nullable=False)
+    status: Mapped[str] = mapped_column(String(20), nullable=False)
+    message: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    resolved_uri: Mapped[str | None] = mapped_column(Text, nullable=True)
+    port: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    pid: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    restarts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    updated_at: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+
 # -- jobs (migration 0007) -----------------------------------------------------------------------
 
 
