@@ -76,7 +76,9 @@ def test_cancel_of_a_queued_job_and_of_a_finished_one(
 ) -> None:
     folder = make_folder("q", {"train.py": "print('never')\n"})
     run = experiment.submit(ScriptRunConfig(str(folder), "train.py"))
+    assert run.get_status() == "Queued"
     run.cancel()
+    assert run.get_status() == "Canceled"
     jobs = job_store(ws.store)
     assert jobs.get_job(run.id).status is JobStatus.CANCELED
     from carnet.exceptions import InvalidState
