@@ -184,7 +184,8 @@ class LocalRunner:
         if artifacts is not None:
             with contextlib.suppress(CarnetError):
                 artifacts.log_file(self.folder / "output.txt", OUTPUT_LOG)
-        with contextlib.suppress(InvalidState):  # reaped meanwhile
+        # Reaped meanwhile (InvalidState), or the store is unreachable: the reaper settles it.
+        with contextlib.suppress(CarnetError):
             jobs.set_job_status(job.job_id, self.worker_id, status, error)
         if not self.settings.keep_work_folders:
             shutil.rmtree(self.folder, ignore_errors=True)
