@@ -105,11 +105,12 @@ def _baseline(dataset: suite.Dataset, train: Any, test: Any, budget: float) -> t
         last = train[dataset.target].to_numpy(float)[-m:]
         return np.resize(last, len(test)), time.perf_counter() - started
     import lightgbm
+    import pandas as pd
 
     def frame(data: Any) -> Any:
         X = data.drop(columns=[dataset.target]).copy()
         for column in X.columns:
-            if X[column].dtype == object:
+            if not pd.api.types.is_numeric_dtype(X[column]) and not pd.api.types.is_bool_dtype(X[column]):
                 X[column] = X[column].astype("category")
         return X
 

@@ -52,6 +52,7 @@ from carnet.sdk.fluent import (
     start_run,
 )
 from carnet.sdk.run import Run
+from carnet.sdk.script_run import Environment, ScriptRunConfig
 from carnet.sdk.workspace import Workspace
 
 __version__ = "0.1.0"
@@ -61,12 +62,14 @@ __all__ = [
     "Client",
     "Dataset",
     "DatasetInput",
+    "Environment",
     "Experiment",
     "Metric",
     "Param",
     "Run",
     "RunStatus",
     "RunTag",
+    "ScriptRunConfig",
     "ViewType",
     "Workspace",
     "__version__",

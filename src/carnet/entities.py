@@ -466,3 +466,116 @@ class Endpoint:
             if status in live:
                 return status
         return DeploymentStatus.READY
+
+
+# -- jobs and compute targets --------------------------------------------------------------------
+
+
+class JobStatus(str, enum.Enum):
+    """A job's life: Queued, then Preparing (snapshot and environment) and Running (the script),
+    ending as Completed, Failed or Canceled."""
+
+    QUEUED = "Queued"
+    PREPARING = "Preparing"
+    RUNNING = "Running"
+    COMPLETED = "Completed"
+    FAILED = "Failed"
+    CANCELED = "Canceled"
+
+    @property
+    def is_terminal(self) -> bool:
+        return self in (JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELED)
+
+    @classmethod
+    def parse(cls, value: str | JobStatus) -> JobStatus:
+        """A status by its name, in any case."""
+        if isinstance(value, JobStatus):
+            return value
+        for status in cls:
+            if status.value.lower() == str(value).strip().lower():
+                return status
+        from carnet.exceptions import InvalidValue
+
+        names = ", ".join(s.value for s in cls)
+        raise InvalidValue(f"status: unknown job status {value!r}; use one of {names}", field="status")
+
+
+class EnvironmentKind(str, enum.Enum):
+    """Where a job's Python comes from: the worker's own interpreter, or a virtualenv built from a
+    pip requirements file or a conda-style YAML file (its pip dependencies)."""
+
+    CURRENT = "current"
+    REQUIREMENTS = "requirements"
+    CONDA = "conda"
+
+
+@dataclass(frozen=True)
+class Job:
+    """A script run on a compute target. A job is tied to one run and shares its id
+    (``job_id == run_id``): what the script logs with ``Run.get_context()`` lands on that run.
+
+    Times are milliseconds since the epoch: ``created_time`` (queued), ``start_time`` (claimed by a
+    worker), ``running_time`` (the script started), ``end_time``; ``heartbeat_time`` is the last
+    sign of life of the worker running it. ``attempts`` counts claims (a job whose worker died
+    while preparing is queued again).
+    """
+
+    job_id: str
+    experiment_id: str
+    status: JobStatus
+    compute: str
+    script: str
+    arguments: tuple[str, ...]
+    environment_kind: EnvironmentKind
+    environment: str  # the spec file's text ("" for the current interpreter)
+    created_time: int
+    start_time: int | None = None
+    running_time: int | None = None
+    end_time: int | None = None
+    heartbeat_time: int | None = None
+    worker_id: str | None = None
+    error: str | None = None
+    cancel_requested: bool = False
+    attempts: int = 0
+
+    @property
+    def run_id(self) -> str:
+        return self.job_id
+
+    @property
+    def duration_ms(self) -> int | None:
+        """From claim to end (to now's last heartbeat while it runs); None while queued."""
+        if self.start_time is None:
+            return None
+        end = self.end_time or self.heartbeat_time or self.start_time
+        return max(0, end - self.start_time)
+
+
+@dataclass(frozen=True)
+class JobPage:
+    """One page of jobs, newest first; pass ``next_page_token`` back to get the next."""
+
+    jobs: list[Job]
+    next_page_token: str | None = None
+
+
+@dataclass(frozen=True)
+class JobLog:
+    """Output of a job from a cursor on: ``text``, and ``cursor`` to pass back for what follows."""
+
+    text: str
+    cursor: int
+
+
+@dataclass(frozen=True)
+class ComputeTarget:
+    """A named place jobs run: ``local`` (processes on the worker's machine, at most
+    ``max_concurrent_jobs`` at once over every worker; 0: no limit) or ``ray`` (a Ray cluster at
+    ``address``, jobs sent through Ray's job submission)."""
+
+    name: str
+    kind: str
+    max_concurrent_jobs: int = 0
+    address: str = ""
+    description: str = ""
+    created_time: int = 0

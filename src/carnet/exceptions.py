@@ -17,7 +17,8 @@ the ``http_status`` the server answers with, and the ``exit_code`` the CLI exits
     ├── InvalidState                 INVALID_STATE             400
     │   ├── RunNotActive             INVALID_STATE             400
     │   ├── NotAvailableOffline      INVALID_STATE             400
-    │   └── UntrustedModel           INVALID_STATE             400
+    │   ├── UntrustedModel           INVALID_STATE             400
+    │   └── JobFailed                INVALID_STATE             400
     └── StoreError                   INTERNAL_ERROR            500
         └── SchemaOutOfDate          INTERNAL_ERROR            500
 
@@ -122,6 +123,10 @@ class NotAvailableOffline(InvalidState):
 class UntrustedModel(InvalidState):
     """Loading a model would run code from its files (a pickle, or a skops file naming types nobody
     trusted) and the caller has not opted in."""
+
+
+class JobFailed(InvalidState):
+    """A job ended Failed (or Canceled) while a caller waited for it to complete."""
 
 
 class StoreError(CarnetError):

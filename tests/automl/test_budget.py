@@ -10,7 +10,7 @@ import carnet
 import carnet.automl
 from carnet.automl.worker import TrialOutcome
 
-BUDGET_S = 10  # room for one trial even when the machine is loaded (a worker starts in seconds)
+BUDGET_S = 10
 # run() returns within the budget plus this (worker shutdown, logging the model, explanations),
 # generous because the test machine may be shared and loaded.
 GRACE_S = 15

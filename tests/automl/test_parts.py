@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -75,3 +77,15 @@ def test_ensemble_kept_only_when_it_beats_the_best_model() -> None:
     assert sum(chosen.weights) == pytest.approx(1.0)
     # A perfect model cannot be beaten: no ensemble.
     assert ensemble.select([outcome(0, y.copy()), outcome(1, y + noise_a)], rmse, "regression", y) is None
+
+
+def test_data_from_csv_and_parquet_files(tmp_path: Path) -> None:
+    from carnet.automl.validation import read_data
+
+    frame = pd.DataFrame({"when": pd.date_range("2024-01-01", periods=3), "x": [1.5, 2.5, 3.5]})
+    frame.to_parquet(tmp_path / "d.parquet", index=False)
+    frame.to_csv(tmp_path / "d.csv", index=False)
+    from_parquet, source = read_data(tmp_path / "d.parquet")
+    pd.testing.assert_frame_equal(from_parquet, frame)
+    assert source == str(tmp_path / "d.parquet")
+    assert list(read_data(str(tmp_path / "d.csv"))[0]["x"]) == [1.5, 2.5, 3.5]

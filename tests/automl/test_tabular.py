@@ -81,6 +81,7 @@ def test_regression_with_mixed_columns() -> None:
             "built": pd.date_range("1990-01-01", periods=n, freq="7D").astype(str),
             "note": rng.choice(["bright flat near the river", "quiet house with a large garden"], n),
             "country": "fr",  # constant: dropped
+            "street": rng.choice([f"street {i}" for i in range(30)], n),  # many categories: target-encoded
             "rooms": np.where(rng.random(n) < 0.1, np.nan, np.round(size / 30)),
         }
     )
@@ -103,6 +104,7 @@ def test_regression_with_mixed_columns() -> None:
     assert ("dropped", "listing_id") in checks
     assert ("dropped", "country") in checks
     assert ("missing_values", "rooms") in checks
+    assert ("high_cardinality", "street") in checks
     assert result.guardrails["columns"]["built"] == "datetime"
     assert result.guardrails["columns"]["note"] == "text"
     predicted = result.best_model.predict(frame.drop(columns=["price"]).head(4))

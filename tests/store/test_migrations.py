@@ -45,8 +45,12 @@ TABLES = {
     "run_input_tags",
     "endpoints",
     "endpoint_deployments",
+    "compute_targets",
+    "jobs",
+    "job_logs",
 }
 ENDPOINT_TABLES = {"endpoints", "endpoint_deployments"}
+JOB_TABLES = {"compute_targets", "jobs", "job_logs"}
 
 
 @pytest.fixture
@@ -94,7 +98,7 @@ def _schema_differences(engine: Engine) -> list[object]:
 
 
 def test_head_revision_is_the_newest_script() -> None:
-    assert sql_engine.head_revision() == "0006"
+    assert sql_engine.head_revision() == "0007"
 
 
 def test_new_sqlite_file_is_created_at_head(sqlite_uri: str, tmp_path: Path) -> None:
@@ -361,11 +365,11 @@ def test_downgrade_to_0004_drops_only_dataset_inputs(tmp_path: Path, engines: li
     assert sql_engine.current_revision(raw) == "0004"
     assert (
         set(inspect(raw).get_table_names())
-        == TABLES - {"datasets", "run_inputs", "run_input_tags"} - ENDPOINT_TABLES
+        == TABLES - {"datasets", "run_inputs", "run_input_tags"} - ENDPOINT_TABLES - JOB_TABLES
     )
 
 
-def test_upgrade_from_0005_adds_endpoints_and_downgrade_drops_only_them(
+def test_upgrade_from_0005_adds_endpoints_and_jobs_and_downgrade_drops_only_those(
     tmp_path: Path, engines: list[Engine]
 ) -> None:
     from carnet.store.endpoints import NewDeployment
@@ -392,4 +396,4 @@ def test_upgrade_from_0005_adds_endpoints_and_downgrade_drops_only_them(
     from alembic import command
 
     command.downgrade(sql_engine._alembic_config(raw), "0005")
-    assert set(inspect(raw).get_table_names()) == TABLES - ENDPOINT_TABLES
+    assert set(inspect(raw).get_table_names()) == TABLES - ENDPOINT_TABLES - JOB_TABLES

@@ -50,7 +50,11 @@ def studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StudioData]:
 def browser() -> Iterator[Any]:
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: install it with apt-get install chromium (scripts/test does)")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+
+    # plotly.js alone takes a loaded 2-core machine a few seconds to start: wait for what a page
+    # shows longer than Playwright's default 5 s (a passing check returns as soon as it holds).
+    expect.set_options(timeout=20_000)
 
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
@@ -64,11 +68,7 @@ def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
     provokes an HTTP error on purpose (a 404 page, a filter that does not parse) adds its status to
     ``page.allowed_statuses``: the browser logs such answers as console errors."""
     context = browser.new_context(viewport={"width": 1400, "height": 900})
-    context.set_default_timeout(15_000)
-    # expect() keeps its own 5 s default; a loaded CI machine can take longer to draw a chart.
-    from playwright.sync_api import expect
-
-    expect.set_options(timeout=15_000)
+    context.set_default_timeout(20_000)
     opened = context.new_page()
     errors: list[str] = []
     allowed: set[int] = set()

@@ -154,3 +154,20 @@ def test_paging_moves_forward_and_back(page: Any, studio: StudioData) -> None:
     page.goto(f"{studio.url}/experiments/{studio.experiment_id}")
     page.select_option("#page-size", "25")
     expect(page.locator("#prev-page")).to_be_disabled()
+
+
+def test_automl_runs_get_a_leaderboard_above_the_table(page: Any, studio: StudioData) -> None:
+    ws = carnet.Workspace(studio.uri)
+    experiment = carnet.Experiment(ws, "automl")
+    tags = {"carnet.automl": "1", "carnet.automl.metric": "rmse"}
+    with experiment.start_logging(display_name="search") as parent:
+        for key, value in tags.items():
+            parent.tag(key, value)
+        for name, rmse in (("lgbm", 51.0), ("ridge", 49.5), ("xgb", 53.2)):
+            with parent.child_run(name, tags={"carnet.automl": "1"}) as child:
+                child.log("rmse", rmse)
+    page.goto(f"{studio.url}/experiments/{experiment.id}")
+    board = page.locator(".leaderboard")
+    expect(board).to_contain_text("lower is better")
+    names = board.locator("tbody tr td:nth-child(2)").all_inner_texts()
+    assert names == ["ridge", "lgbm", "xgb"]

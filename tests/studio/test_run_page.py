@@ -155,3 +155,23 @@ def test_a_running_run_updates_without_a_reload(page: Any, studio: StudioData) -
     expect(page.locator("#run-status")).to_contain_text("Running")
     run.complete()
     expect(page.locator("#run-status")).to_contain_text("Completed", timeout=15_000)
+
+
+def test_zooming_a_long_series_asks_the_server_for_that_range(page: Any, studio: StudioData) -> None:
+    ws = carnet.Workspace(studio.uri)
+    with carnet.Experiment(ws, "zoom").start_logging() as run:
+        for step in range(20_000):
+            run.log("signal", 100.0 if step == 12_345 else float(step % 100))
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.goto(f"{studio.url}/runs/{run.id}?tab=metrics")
+    card = page.locator(".chart-card[data-metric='signal']")
+    expect(card.locator(".chart[data-drawn='true']")).to_be_visible()
+    expect(card.locator(".chart-note")).to_contain_text("of 20,000 points drawn")
+    whole = card.locator(".chart").evaluate("div => div.data[0].y")
+    assert max(whole) == 100.0  # the one spike survives the downsampling
+    card.locator(".chart").evaluate("div => Plotly.relayout(div, {'xaxis.range': [12000, 12499]})")
+    expect(card).to_have_attribute("data-total", "500")  # the visible range, every point of it
+    assert any("x_min=12000" in url and "x_max=12499" in url for url in requests)
+    zoomed = card.locator(".chart").evaluate("div => div.data[0].x")
+    assert len(zoomed) == 500 and min(zoomed) >= 12000 and max(zoomed) <= 12499

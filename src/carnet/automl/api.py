@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -87,7 +88,9 @@ def run(
     reserve = min(max(RESERVE_MIN_S, RESERVE_FRACTION * problem.timeout_s), RESERVE_MAX_S)
     deadline = started + max(problem.timeout_s - reserve, 0.5)
     context, validation, guardrails = _context(problem)
-    _warm_imports(problem, notebooks)
+    # What follows the search is imported while the workers start, inside the budget.
+    warming = threading.Thread(target=_warm_imports, args=(problem, notebooks), daemon=True)
+    warming.start()
     parent, owned = tracking.start_parent(problem, spec, experiment)
     try:
         tracking.log_json(parent, "guardrails.json", guardrails)
@@ -110,6 +113,7 @@ def run(
             on_start=on_start,
         )
         outcomes = search.run(deadline)
+        warming.join()
         done = [o for o in outcomes if o.status == "completed" and o.loss is not None]
         if not done:
             raise InvalidState(
@@ -144,7 +148,7 @@ def run(
             guardrails=guardrails,
             notes=problem.notes,
         )
-        _finish(result, problem, context, notebooks)
+        _finish(result, problem, context, notebooks, started + problem.timeout_s)
         parent.tag(tracking.TAG_STATE, "finished")
         if owned:
             parent.complete()
@@ -152,9 +156,10 @@ def run(
             parent.flush()
         return result
     except BaseException as e:
-        parent.tag(tracking.TAG_STATE, "failed")
+        interrupted = isinstance(e, KeyboardInterrupt)
+        parent.tag(tracking.TAG_STATE, "canceled" if interrupted else "failed")
         if owned:
-            parent.fail(e)
+            parent.cancel() if interrupted else parent.fail(e)
         raise
 
 
@@ -187,7 +192,7 @@ def _warm_imports(problem: Problem, notebooks: bool) -> None:
     import carnet.models
 
     if problem.task != FORECASTING:
-        import matplotlib.pyplot  # noqa: F401
+        import matplotlib.figure  # noqa: F401
 
         import carnet.sklearn
     else:
@@ -265,12 +270,18 @@ def _log_model(parent: Any, problem: Problem, model: Any) -> None:
     )
 
 
-def _finish(result: AutoMLResult, problem: Problem, context: Context, notebooks: bool) -> None:
-    """Explanations and notebooks, logged with the run (none of them can fail the search)."""
+def _finish(
+    result: AutoMLResult, problem: Problem, context: Context, notebooks: bool, time_up: float
+) -> None:
+    """Explanations and notebooks, logged with the run. Importance is left out when the budget is
+    already spent (a note says so): the budget is the user's promise, the explanation is a bonus."""
     from carnet.automl.explain import log_importance
 
     if problem.task != FORECASTING:
-        result.feature_importance = log_importance(result.run, result.best_model, problem, context)
+        if time.monotonic() < time_up:
+            result.feature_importance = log_importance(result.run, result.best_model, problem, context)
+        else:
+            result.notes.append("feature importance left out: the time budget was spent")
     if notebooks:
         from carnet.automl.notebooks import log_notebooks
 

@@ -167,7 +167,11 @@ def build_featurizer(kinds: dict[str, str], X: pd.DataFrame, task: str) -> Any:
     if high:
         target_type = "continuous" if task == "regression" else "auto"
         steps.append(
-            ("target_encoded", make_pipeline(to_strings, TargetEncoder(target_type=target_type)), high)
+            (
+                "target_encoded",
+                make_pipeline(to_strings, TargetEncoder(target_type=target_type, random_state=0)),
+                high,
+            )
         )
     dates = of(DATETIME)
     if dates:

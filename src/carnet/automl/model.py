@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from carnet.automl.featurize import build_featurizer
-from carnet.automl.frameworks import EARLY_STOPPING_ROUNDS, FRAMEWORKS
+from carnet.automl.frameworks import EARLY_STOPPING_MIN_ROWS, EARLY_STOPPING_ROUNDS, FRAMEWORKS
 from carnet.automl.metrics import CLASSIFICATION
 
 # Rows kept back for early stopping of boosting models.
@@ -53,11 +53,7 @@ class TabularModel:
         self.featurizer_ = build_featurizer(self.kinds, X, self.task)
         features = self.featurizer_.fit_transform(X, y)
         self.estimator_ = adapter.build(self.params, self.task, self.seed)
-        if not adapter.boosting or len(y) < 50:
-            if adapter.boosting:
-                self.estimator_.set_params(n_estimators=100)
-                if self.framework == "xgboost":
-                    self.estimator_.set_params(early_stopping_rounds=None)
+        if not adapter.boosting or len(y) < EARLY_STOPPING_MIN_ROWS:
             self.estimator_.fit(features, y)
             return self
         stratify = y if self.task == CLASSIFICATION and np.bincount(y).min() >= 2 else None
@@ -74,6 +70,7 @@ class TabularModel:
                 callbacks=[lightgbm.early_stopping(EARLY_STOPPING_ROUNDS, verbose=False)],
             )
         else:
+            self.estimator_.set_params(early_stopping_rounds=EARLY_STOPPING_ROUNDS)
             self.estimator_.fit(fit_x, fit_y, eval_set=[(stop_x, stop_y)], verbose=False)
         return self
 

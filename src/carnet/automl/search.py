@@ -13,6 +13,8 @@ results in the order they were proposed).
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 import time
 from collections.abc import Callable
 from typing import Any
@@ -20,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from carnet.automl.spaces import COST_ORDER, START, space, suggest
-from carnet.automl.worker import Context, TrialOutcome, TrialSpec, Worker, context_message, wait_any
+from carnet.automl.worker import Context, TrialOutcome, TrialSpec, Worker, wait_any, write_context
 
 # Prune a trial whose first-fold loss is above this quantile of finished trials' first-fold losses.
 PRUNE_QUANTILE = 0.75
@@ -87,7 +89,9 @@ class Search:
         asked = 0
         repeats = 0
         exhausted = False
-        message = context_message(self.context)
+        folder = tempfile.TemporaryDirectory(prefix="carnet-automl-")
+        message = os.path.join(folder.name, "context.pickle")
+        write_context(self.context, message)
         workers = [Worker(message) for _ in range(self.n_jobs)]
         trials: dict[int, Any] = {}
 
@@ -132,7 +136,6 @@ class Search:
                     worker.submit(spec)
                     if self.on_start is not None:
                         self.on_start(spec)
-                    # With one worker, wait for this trial before proposing the next (determinism).
                 busy = [w for w in workers if w.spec is not None]
                 if not busy:
                     if exhausted or (self.max_trials is not None and asked >= self.max_trials):
@@ -177,4 +180,5 @@ class Search:
                         record(outcome)
                 else:
                     worker.stop()
+            folder.cleanup()
         return self.outcomes

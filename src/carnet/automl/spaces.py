@@ -33,6 +33,7 @@ class Choice:
 Range = Int | Float | Choice
 
 _BOOSTING_COMMON: dict[str, Range] = {
+    "n_estimators": Int(20, 2000, log=True),
     "learning_rate": Float(0.01, 0.3, log=True),
     "num_leaves": Int(4, 256, log=True),
     "min_child_samples": Int(2, 100, log=True),
@@ -66,6 +67,7 @@ SPACES: dict[str, dict[str, Range]] = {
     },
     "lightgbm": {**_BOOSTING_COMMON, "class_weight": Choice((None, "balanced"))},
     "xgboost": {
+        "n_estimators": Int(20, 2000, log=True),
         "learning_rate": Float(0.01, 0.3, log=True),
         "max_depth": Int(2, 10),
         "min_child_weight": Float(0.5, 20.0, log=True),
@@ -111,6 +113,7 @@ START: dict[str, dict[str, Any]] = {
     "random_forest": {"n_estimators": 100, "max_features": 0.5, "min_samples_leaf": 1},
     "extra_trees": {"n_estimators": 100, "max_features": 0.5, "min_samples_leaf": 1},
     "lightgbm": {
+        "n_estimators": 100,
         "learning_rate": 0.1,
         "num_leaves": 31,
         "min_child_samples": 20,
@@ -119,6 +122,7 @@ START: dict[str, dict[str, Any]] = {
         "reg_lambda": 1e-3,
     },
     "xgboost": {
+        "n_estimators": 100,
         "learning_rate": 0.1,
         "max_depth": 6,
         "min_child_weight": 1.0,

@@ -2,8 +2,9 @@
 
 Each worker is a fresh interpreter (``python -m carnet.automl.worker``): it never imports the
 user's script, holds no thread or lock of the parent, and can be killed at any moment. The parent
-sends it the data once (:class:`Context`), then one :class:`TrialSpec` at a time; it answers with a
-:class:`TrialOutcome`. Messages are length-prefixed pickles over the worker's stdin and stdout.
+reads the data once (:class:`Context`, pickled to a file by the parent, so starting a worker never
+waits for it), then gets one :class:`TrialSpec` at a time; it answers with a :class:`TrialOutcome`.
+Messages are length-prefixed pickles over the worker's stdin and stdout.
 """
 
 from __future__ import annotations
@@ -158,7 +159,8 @@ def main() -> None:
     protocol = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)
     requests = sys.stdin.buffer
-    context: Context = _read(requests)
+    with open(sys.argv[1], "rb") as f:
+        context: Context = pickle.load(f)
     while True:
         try:
             spec = _read(requests)
@@ -172,13 +174,13 @@ def main() -> None:
 class Worker:
     """One worker process, started with the search's context."""
 
-    def __init__(self, context_bytes: bytes) -> None:
+    def __init__(self, context_path: str) -> None:
         env = dict(os.environ)
         # One thread per worker: parallelism comes from running n_jobs workers.
         for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
             env[name] = "1"
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "carnet.automl.worker"],
+            [sys.executable, "-m", "carnet.automl.worker", context_path],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
@@ -187,8 +189,6 @@ class Worker:
         assert self.process.stdin is not None and self.process.stdout is not None
         self.stdin = self.process.stdin
         self.stdout = self.process.stdout
-        self.stdin.write(context_bytes)
-        self.stdin.flush()
         self.spec: TrialSpec | None = None
         self.started_at = 0.0
 
@@ -210,18 +210,17 @@ class Worker:
                 stream.close()
 
     def stop(self) -> None:
-        try:
-            _write(self.stdin, None)
+        # End of input ends the worker's loop; one still starting up is not waited for.
+        with contextlib.suppress(OSError):
             self.stdin.close()
-            self.process.wait(timeout=5)
-            self.stdout.close()
-        except (OSError, subprocess.TimeoutExpired):
-            self.kill()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(timeout=0.5)
+        self.kill()
 
 
-def context_message(context: Context) -> bytes:
-    payload = pickle.dumps(context, protocol=pickle.HIGHEST_PROTOCOL)
-    return _HEADER.pack(len(payload)) + payload
+def write_context(context: Context, path: str) -> None:
+    with open(path, "wb") as f:
+        pickle.dump(context, f, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def wait_any(workers: list[Worker], timeout: float) -> list[Worker]:

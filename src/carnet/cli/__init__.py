@@ -13,6 +13,7 @@ import typer
 from typer.core import TyperGroup
 
 from carnet.cli import automl, db, endpoints, experiments, models, output, runs
+from carnet.cli import jobs as jobs_cli
 from carnet.cli.common import CliState
 from carnet.cli.predict import predict
 from carnet.cli.serve import serve
@@ -84,6 +85,9 @@ app.command(name="sync")(sync)
 app.command(name="ui")(ui)
 app.command(name="serve")(serve)
 app.command(name="predict")(predict)
+app.add_typer(jobs_cli.app, name="job")
+app.add_typer(jobs_cli.compute_app, name="compute")
+app.command(name="worker")(jobs_cli.worker)
 
 
 def _print_version(value: bool) -> None:

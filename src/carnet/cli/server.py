@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from typing import Annotated
+import subprocess
+from typing import Annotated, Any
 
 import typer
 
@@ -56,6 +57,12 @@ def server(
             show_default=False,
         ),
     ] = None,
+    job_workers: Annotated[
+        int,
+        typer.Option(
+            min=0, help="Job workers to start beside the server (`carnet worker` processes; 0: none)."
+        ),
+    ] = 1,
 ) -> None:
     """Run the carnet tracking server; point the SDK at it with CARNET_TRACKING_URI=http://HOST:PORT."""
     import uvicorn
@@ -95,6 +102,24 @@ def server(
     typer.echo(f"carnet server: artifacts in {location.artifact_root}", err=True)
     typer.echo(f"carnet server: answering Host {', '.join(hosts)}", err=True)
     typer.echo(f"carnet server: listening on http://{shown}:{port} (API docs at /api/v1/docs)", err=True)
+    from carnet.cli.jobs import start_worker_processes
+
+    workers_started = start_worker_processes(location.tracking_uri, location.artifact_root, job_workers)
+    if job_workers:
+        typer.echo(f"carnet server: {job_workers} job worker(s) taking jobs of the local target", err=True)
+    try:
+        _serve(uvicorn, host, port, workers)
+    finally:
+        for process in workers_started:
+            process.terminate()
+        for process in workers_started:
+            try:
+                process.wait(30)
+            except subprocess.TimeoutExpired:  # a job still running: the reaper will settle it
+                process.kill()
+
+
+def _serve(uvicorn: Any, host: str, port: int, workers: int) -> None:
     uvicorn.run(
         "carnet.server.app:app_from_env",
         factory=True,

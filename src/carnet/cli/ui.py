@@ -47,6 +47,12 @@ def ui(
         str | None,
         typer.Option(help="Folder for run files (default: next to the database).", show_default=False),
     ] = None,
+    job_workers: Annotated[
+        int,
+        typer.Option(
+            min=0, help="Job workers to start beside the studio (`carnet worker` processes; 0: none)."
+        ),
+    ] = 1,
 ) -> None:
     """Open the studio, carnet's web UI (experiments, runs, charts, files, models), in the browser;
     it runs until Ctrl+C. `carnet server` serves the studio too, with more options."""
@@ -81,7 +87,12 @@ def ui(
                 webbrowser.open(url)
 
         threading.Thread(target=open_when_ready, daemon=True).start()
+    from carnet.cli.jobs import start_worker_processes
+
+    workers = start_worker_processes(location.tracking_uri, location.artifact_root, job_workers)
     try:
         server.run(sockets=[sock])
     finally:
         sock.close()
+        for process in workers:  # they also stop by themselves once this process is gone
+            process.terminate()

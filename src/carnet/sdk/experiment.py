@@ -13,6 +13,7 @@ from carnet.validation import check_entity_name
 if TYPE_CHECKING:
     from carnet.entities import Experiment as ExperimentInfo
     from carnet.sdk.run import Run
+    from carnet.sdk.script_run import ScriptRunConfig
     from carnet.sdk.workspace import Workspace
 
 
@@ -69,6 +70,13 @@ class Experiment:
 
         del snapshot_directory
         return Run.start(self.workspace, self.id, run_name=display_name, description=description, tags=tags)
+
+    def submit(self, config: ScriptRunConfig, tags: dict[str, str] | None = None) -> Run:
+        """Submit a script as a job (``ScriptRunConfig``); returns the job's run, queued. Follow it
+        with ``run.wait_for_completion(show_output=True)``."""
+        from carnet.sdk.script_run import submit
+
+        return submit(self, config, tags)
 
     def get_runs(self, *, include_children: bool = False, filter: str | None = None) -> Iterator[Run]:
         """The experiment's runs, newest first (top-level runs only unless ``include_children``)."""

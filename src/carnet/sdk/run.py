@@ -119,7 +119,12 @@ class Run:
 
         run_id = os.environ.get(ENV_RUN_ID)
         if run_id:
-            return cls.attach(fluent.default_workspace(), run_id)
+            # One object per process, kept alive: what it buffered is flushed at exit even when
+            # the script drops its reference (buffers are held weakly).
+            with cls._context_lock:
+                if cls._context_run is None or cls._context_run.id != run_id:
+                    cls._context_run = cls.attach(fluent.default_workspace(), run_id)
+                return cls._context_run
         active = fluent.active_run()
         if active is not None:
             return active
@@ -508,7 +513,32 @@ class Run:
         self._end(RunStatus.FAILED)
 
     def cancel(self) -> None:
+        """Cancel the run; for a submitted job, cancel the job (its worker stops the script)."""
+        from carnet.exceptions import NotFound
+        from carnet.store.jobs import JobStore
+
+        if isinstance(self._store, JobStore) and self._info.status is RunStatus.RUNNING:
+            try:
+                self._store.cancel_job(self.id)
+                return
+            except NotFound:  # not a job's run
+                pass
         self._end(RunStatus.CANCELED)
+
+    def wait_for_completion(
+        self, show_output: bool = False, wait_post_processing: bool = False, raise_on_error: bool = True
+    ) -> dict[str, Any]:
+        """Wait until this run's job ends; with ``show_output`` print its output live. Returns
+        :meth:`get_details` with the job's ``status``, ``compute`` and ``error``. Raises
+        ``JobFailed`` when the job failed or was canceled (unless ``raise_on_error`` is false).
+        ``wait_post_processing`` is accepted for Azure ML compatibility (outputs are uploaded
+        before a job ends)."""
+        from carnet.sdk.script_run import wait
+
+        del wait_post_processing
+        details = wait(self, show_output, raise_on_error)
+        self._info = self._store.get_run(self.id).info
+        return details
 
     def _end(self, status: RunStatus) -> None:
         from carnet.sdk import fluent

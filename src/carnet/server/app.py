@@ -15,8 +15,19 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from carnet.schemas import API_PREFIX
-from carnet.server import datasets, experiments, info, logged_models, metrics, registry, runs, studio_data
+from carnet.server import (
+    datasets,
+    experiments,
+    info,
+    job_files,
+    logged_models,
+    metrics,
+    registry,
+    runs,
+    studio_data,
+)
 from carnet.server import endpoints as endpoints_api
+from carnet.server import jobs as jobs_api
 from carnet.server import mlflow as mlflow_api
 from carnet.server.artifact_root import ArtifactRoot
 from carnet.server.errors import PayloadTooLarge, install_error_handlers
@@ -32,6 +43,7 @@ from carnet.server.security import (
 )
 from carnet.store.base import TrackingStore
 from carnet.studio import install_studio
+from carnet.studio.jobs import install_job_pages
 
 DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024
 DEFAULT_MAX_ARTIFACT_BYTES = 10 * 1024**3  # one artifact upload through the proxy; 0: no limit
@@ -164,6 +176,9 @@ def create_app(
     app.include_router(studio_data.router, prefix=API_PREFIX)
     app.include_router(endpoints_api.router, prefix=API_PREFIX)
     endpoints_api.install(app, store, endpoints_dir)
+    app.include_router(jobs_api.router, prefix=API_PREFIX)
+    app.include_router(jobs_api.compute_router, prefix=API_PREFIX)
+    app.include_router(job_files.router, prefix=API_PREFIX)
     root = artifact_root if artifact_root is not None else getattr(store, "artifact_root", None)
     app.state.artifact_root = ArtifactRoot.of(root) if root else None
     app.state.max_artifact_bytes = max_artifact_bytes
@@ -191,6 +206,7 @@ def create_app(
         return version
 
     install_studio(app)  # the web UI at /, after every API route
+    install_job_pages(app)
 
     # Added innermost first: a request meets the host check, CORS, the origin and content-type
     # checks, then the body size limit.

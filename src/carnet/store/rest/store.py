@@ -73,6 +73,7 @@ from carnet.store.base import (
     TrackingStore,
 )
 from carnet.store.rest.client import RestClient
+from carnet.store.rest.jobs import RestJobStore
 from carnet.store.rest.registry import RestRegistryStore
 from carnet.validation import MAX_BATCH_METRICS
 
@@ -188,7 +189,7 @@ def under_root(location: str, root: str | None) -> str | None:
     return location[len(root) + 1 :] if location.startswith(root + "/") else None
 
 
-class RestTrackingStore(RestRegistryStore, TrackingStore):
+class RestTrackingStore(RestRegistryStore, RestJobStore, TrackingStore):
     """A :class:`TrackingStore` served by a carnet server at ``server_url``.
 
     Files at a location under the root of the server's artifact proxy go through the proxy, so a

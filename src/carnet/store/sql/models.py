@@ -440,3 +440,58 @@ class DeploymentRow(Base):
     pid: Mapped[int | None] = mapped_column(Integer, nullable=True)
     restarts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     updated_at: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+
+# -- jobs (migration 0007) -----------------------------------------------------------------------
+
+
+class ComputeTargetRow(Base):
+    __tablename__ = "compute_targets"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), nullable=False)
+    max_concurrent_jobs: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    address: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    description: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    created_time: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+
+class JobRow(Base):
+    """One job per run (keyed by the run's ``run_key``); the queue is the Queued rows by age."""
+
+    __tablename__ = "jobs"
+    __table_args__ = (
+        Index("ix_jobs_status_compute_created", "status", "compute", "created_time"),
+        Index("ix_jobs_created", "created_time"),
+    )
+
+    run_key: Mapped[int] = _run_key_fk()
+    compute: Mapped[str] = mapped_column(
+        String(64), ForeignKey("compute_targets.name", ondelete="RESTRICT"), nullable=False
+    )
+    status: Mapped[str] = mapped_column(String(16), nullable=False)
+    script: Mapped[str] = mapped_column(Text, nullable=False)
+    arguments: Mapped[str] = mapped_column(Text, nullable=False, default="[]")  # JSON list
+    environment_kind: Mapped[str] = mapped_column(String(16), nullable=False)
+    environment: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    worker_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    cancel_requested: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    created_time: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    start_time: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    running_time: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    end_time: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    heartbeat_time: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class JobLogRow(Base):
+    """A job's output as it arrives: one row per chunk a worker sent, numbered from 1."""
+
+    __tablename__ = "job_logs"
+
+    run_key: Mapped[int] = mapped_column(
+        _RUN_KEY, ForeignKey("jobs.run_key", ondelete="CASCADE"), primary_key=True
+    )
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    text: Mapped[str] = mapped_column(Text, nullable=False)

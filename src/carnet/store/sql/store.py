@@ -27,22 +27,25 @@ from carnet.exceptions import InvalidArgument, NotFound
 from carnet.store.base import LogBatch, NewLoggedModel, NewRun, RunStats, TrackingStore
 from carnet.store.sql import datasets, experiments, logged_models, logging, metrics, runs
 from carnet.store.sql.engine import SessionFactory, get_engine
+from carnet.store.sql.job_store import SqlJobStore
 from carnet.store.sql.models import ExperimentRow, RunRow
 from carnet.store.sql.registry_store import SqlRegistryStore
 
 MAX_RESULTS_LIMIT = 50_000
 
 
-class SqlTrackingStore(SqlRegistryStore, TrackingStore):
+class SqlTrackingStore(SqlRegistryStore, SqlJobStore, TrackingStore):
     """A :class:`TrackingStore` on SQLAlchemy. ``database_url`` is a SQLAlchemy URL;
     ``artifact_root`` the folder under which experiments get their artifact locations. The model
-    registry's methods come from :class:`SqlRegistryStore`."""
+    registry's methods come from :class:`SqlRegistryStore`, the job queue's from
+    :class:`SqlJobStore`."""
 
     def __init__(self, database_url: str, artifact_root: str) -> None:
         self.database_url = database_url
         self.artifact_root = artifact_root
         self._sessions = SessionFactory(get_engine(database_url))
         self._ensure_default_experiment()
+        self._ensure_local_target()
 
     def _ensure_default_experiment(self) -> None:
         with self._sessions.read() as session:

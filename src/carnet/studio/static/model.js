@@ -22,7 +22,7 @@ async function main() {
     model.description ? el("p", {}, model.description) : null,
     el("h2", {}, `Versions (${versions.length})`), problems,
     el("div", { class: "table-wrap" }, el("table", { class: "data", id: "versions" },
-      el("thead", {}, el("tr", {}, ["Version", "Stage", "Aliases", "Registered", "Source run", "Change stage", "Aliases"].map((h) => el("th", { scope: "col" }, h)))),
+      el("thead", {}, el("tr", {}, ["Version", "Stage", "Aliases", "Registered", "Source run", "Change stage", "Change aliases"].map((h) => el("th", { scope: "col" }, h)))),
       el("tbody", {}, versions.map((v) => el("tr", { dataset: { version: String(v.version) } },
         el("td", {}, el("a", { href: `/models/${enc(name)}/versions/${v.version}` }, `Version ${v.version}`)),
         el("td", {}, stageBadge(v.current_stage)),

@@ -18,10 +18,15 @@ let charts = [];
 const TABS = [["overview", "Overview"], ["metrics", "Metrics"], ["params", "Params"], ["tags", "Tags"], ["files", "Files"], ["logs", "Logs"]];
 
 async function load() {
-  const [got, metricInfos] = await Promise.all([api.get(`runs/${enc(runId)}`), api.get(`runs/${enc(runId)}/metrics`)]);
+  // All three at once: the experiment id comes with the page, so the header need not wait.
+  const [got, metricInfos, exp] = await Promise.all([
+    api.get(`runs/${enc(runId)}`),
+    api.get(`runs/${enc(runId)}/metrics`),
+    experiment ? null : api.get(`experiments/${enc(props.experiment_id)}`),
+  ]);
   run = got.run;
   infos = metricInfos.metrics;
-  if (!experiment) experiment = (await api.get(`experiments/${enc(run.info.experiment_id)}`)).experiment;
+  if (exp) experiment = exp.experiment;
 }
 
 function header() {
