@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import expect
+from tests.conftest import serve
 
 from carnet import Experiment, ScriptRunConfig, Workspace
 from carnet.jobs import Worker
-from conftest import serve
 
 
 @dataclass
