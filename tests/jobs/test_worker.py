@@ -76,7 +76,9 @@ def test_cancel_of_a_queued_job_and_of_a_finished_one(
 ) -> None:
     folder = make_folder("q", {"train.py": "print('never')\n"})
     run = experiment.submit(ScriptRunConfig(str(folder), "train.py"))
+    assert run.get_status() == "Queued"
     run.cancel()
+    assert run.get_status() == "Canceled"
     jobs = job_store(ws.store)
     assert jobs.get_job(run.id).status is JobStatus.CANCELED
     from carnet.exceptions import InvalidState
@@ -199,3 +201,26 @@ def test_two_worker_processes_never_run_the_same_job(
     assert Counter(ledger.read_text().split()) == Counter(r.id for r in runs)
     assert len({j.worker_id for j in finished}) >= 1
     assert ws.store.search_runs([experiment.id], view_type=ViewType.ALL).runs
+
+
+def test_huge_output_is_capped_in_the_store_and_kept_whole_in_the_run(
+    ws: Workspace, experiment: Experiment, worker: Worker, make_folder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from carnet.jobs import runner
+
+    monkeypatch.setattr(runner, "MAX_STORED_OUTPUT", 5000)
+    monkeypatch.setattr(runner, "MAX_CHUNK", 1000)
+    folder = make_folder("loud", {"train.py": "for i in range(2000):\n    print(f'line {i:05d}')\n"})
+    run = experiment.submit(ScriptRunConfig(str(folder), "train.py"))
+    run.wait_for_completion()
+    stored = job_store(ws.store).read_job_log(run.id).text
+    assert "line 00000" in stored and "line 01999" not in stored
+    assert "the rest is only in the run's logs/output.txt" in stored
+    assert "line 01999" in run.download_file("logs/output.txt").read_text()
+
+
+def test_jobs_need_a_store_with_a_queue() -> None:
+    from carnet.exceptions import InvalidState
+
+    with pytest.raises(InvalidState, match="offline mode cannot submit or run jobs"):
+        job_store(object())

@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import expect
-from tests.conftest import serve
 
 from carnet.deploy.client import EndpointsClient
 from carnet.entities import DeploymentStatus
+from loopback import serve
 
 
 @pytest.fixture(scope="module")

@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import expect
-from tests.conftest import serve
 
 from carnet import Experiment, ScriptRunConfig, Workspace
 from carnet.jobs import Worker
+from loopback import serve
 
 
 @dataclass
@@ -75,6 +75,12 @@ def test_jobs_page_lists_and_filters(page: Any, jobs_studio: JobsStudio) -> None
     expect(rows).to_have_count(1)
     expect(page.locator("#jobs")).to_contain_text(jobs_studio.failed[:8])
     assert "status=Failed" in page.url
+    page.select_option("#job-status", "")
+    page.select_option("#job-experiment", label="Default")
+    expect(page.locator("#jobs-box")).to_contain_text("No job matches these filters")
+    page.select_option("#job-experiment", label="jobs")
+    expect(rows).to_have_count(2)
+    page.select_option("#job-status", "Failed")
     page.click(f"a.job-link:has-text('{jobs_studio.failed[:8]}')")
     expect(page.locator("#job-error")).to_contain_text("no data here")
 

@@ -371,6 +371,7 @@ def worker(
         stale_after_seconds=stale_after,
         work_root=work_dir,
         parent_pid=parent_pid,
+        report=output.hint,
     )
 
     def stop(signum: int, _frame: Any) -> None:

@@ -35,6 +35,8 @@ from carnet.store.jobs import JobStore
 OUTPUT_LOG = "logs/output.txt"
 ENVIRONMENT_LOG = "logs/environment.txt"
 TAIL_LINES = 40
+MAX_CHUNK = 256 * 1024  # characters per stored piece of output
+MAX_STORED_OUTPUT = 20 * 1024 * 1024  # characters of output kept in the store per job
 STOP_GRACE_S = 5.0
 
 # Run the script as __main__ and die with the worker: the launcher polls its parent, and when the
@@ -76,6 +78,7 @@ class _Output:
         self._pending: list[str] = []
         self._lock = threading.Lock()
         self.tail: deque[str] = deque(maxlen=TAIL_LINES)
+        self._stored = 0
 
     def write(self, text: str) -> None:
         with self._lock:
@@ -87,8 +90,17 @@ class _Output:
         with self._lock:
             text, self._pending = "".join(self._pending), []
             self._file.flush()
-        if text:
-            self._store.append_job_log(self._job_id, self._worker_id, text)
+        room = MAX_STORED_OUTPUT - self._stored
+        if not text or room <= 0:
+            return
+        if len(text) > room:
+            text = text[:room] + (
+                f"\n[carnet: the output passed {MAX_STORED_OUTPUT:,} characters; the rest is only in "
+                f"the run's {OUTPUT_LOG}]\n"
+            )
+        for start in range(0, len(text), MAX_CHUNK):
+            self._store.append_job_log(self._job_id, self._worker_id, text[start : start + MAX_CHUNK])
+        self._stored += len(text)
 
     def close(self) -> None:
         with contextlib.suppress(CarnetError):
@@ -172,7 +184,8 @@ class LocalRunner:
         if artifacts is not None:
             with contextlib.suppress(CarnetError):
                 artifacts.log_file(self.folder / "output.txt", OUTPUT_LOG)
-        with contextlib.suppress(InvalidState):  # reaped meanwhile
+        # Reaped meanwhile (InvalidState), or the store is unreachable: the reaper settles it.
+        with contextlib.suppress(CarnetError):
             jobs.set_job_status(job.job_id, self.worker_id, status, error)
         if not self.settings.keep_work_folders:
             shutil.rmtree(self.folder, ignore_errors=True)

@@ -15,7 +15,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from carnet.config import Location
@@ -45,6 +45,7 @@ class Worker:
         work_root: where jobs are unpacked (default: a temporary folder).
         parent_pid: stop (as :meth:`stop` does) once this process is gone (``carnet server``
             passes its own, so its workers never outlive it).
+        report: called with a line when a job starts and when it ends (``carnet worker`` prints it).
     """
 
     def __init__(
@@ -61,6 +62,7 @@ class Worker:
         work_root: str | os.PathLike[str] | None = None,
         env_cache: str | os.PathLike[str] | None = None,
         parent_pid: int | None = None,
+        report: Callable[[str], None] | None = None,
     ) -> None:
         if concurrency < 1:
             raise InvalidArgument("concurrency: must be at least 1", field="concurrency")
@@ -84,6 +86,7 @@ class Worker:
             env_cache=Path(env_cache) if env_cache else None,
         )
         self.parent_pid = parent_pid
+        self.report = report
         self._stop = threading.Event()
         self._wake = threading.Event()  # set when a job ends or on stop: look at the queue now
         self._running: dict[str, threading.Thread] = {}
@@ -144,6 +147,9 @@ class Worker:
         thread.start()
 
     def _run_one(self, job: Job) -> None:
+        started = time.monotonic()
+        if self.report:
+            self.report(f"job {job.job_id[:8]}: {' '.join([job.script, *job.arguments])} on {job.compute}")
         target = self.targets.get(job.compute)
         if target is not None and target.kind == "ray":
             from carnet.jobs.ray_target import RayRunner
@@ -154,6 +160,8 @@ class Worker:
         with self._lock:
             self.finished.append((job.job_id, status))
         self._wake.set()
+        if self.report:
+            self.report(f"job {job.job_id[:8]}: {status.value} after {time.monotonic() - started:.1f} s")
 
     def _join(self) -> None:
         with self._lock:

@@ -490,8 +490,18 @@ class Run:
         }
 
     def get_status(self) -> str:
-        """``Running``, ``Completed``, ``Failed`` or ``Canceled``."""
-        return self.info.status.value
+        """``Running``, ``Completed``, ``Failed`` or ``Canceled``; a submitted job's run that has
+        not started yet says where its job is: ``Queued`` or ``Preparing``."""
+        info = self.info
+        if info.status is RunStatus.RUNNING and info.source_type == "JOB":
+            from carnet.store.jobs import JobStore
+
+            if isinstance(self._store, JobStore):
+                try:
+                    return self._store.get_job(self.id).status.value
+                except CarnetError:  # a run made inside a job, not a job's own run
+                    pass
+        return info.status.value
 
     # -- ending ------------------------------------------------------------------------------
 

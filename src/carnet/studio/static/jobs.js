@@ -1,5 +1,5 @@
 // The jobs list: every job with its state, command, compute target and duration, newest first,
-// filtered by state and compute target (both in the address). Refreshes while jobs are unfinished.
+// filtered by state, compute target and experiment (in the address). Refreshes while jobs are unfinished.
 import { api, el, enc, fmtDuration, fmtTime, guarded, mount, state, statusBadge, table } from "./studio.js";
 
 const STATES = ["", "Queued", "Preparing", "Running", "Completed", "Failed", "Canceled"];
@@ -8,6 +8,8 @@ const statusSelect = el("select", { id: "job-status", "aria-label": "State", onc
   STATES.map((s) => el("option", { value: s, selected: s === state.get("status", "") }, s || "Every state")));
 const computeSelect = el("select", { id: "job-compute", "aria-label": "Compute target", onchange: () => { state.set({ compute: computeSelect.value }); load(); } },
   el("option", { value: "" }, "Every target"));
+const experimentSelect = el("select", { id: "job-experiment", "aria-label": "Experiment", onchange: () => { state.set({ experiment: experimentSelect.value }); load(); } },
+  el("option", { value: "" }, "Every experiment"));
 let timer = null;
 
 export function duration(job) {
@@ -15,20 +17,27 @@ export function duration(job) {
   return fmtDuration((job.end_time || job.heartbeat_time || job.start_time) - job.start_time);
 }
 
-async function loadTargets() {
+async function loadChoices() {
   await guarded(null, async () => {
     const targets = (await api.get("compute")).compute_targets;
     for (const t of targets) computeSelect.append(el("option", { value: t.name, selected: t.name === state.get("compute", "") }, t.name));
+    const experiments = (await api.get("experiments")).experiments;
+    for (const e of experiments) experimentSelect.append(el("option", { value: e.experiment_id, selected: e.experiment_id === state.get("experiment", "") }, e.name));
   });
 }
 
 async function load() {
   clearTimeout(timer);
   await guarded(box, async () => {
-    const params = { status: state.get("status") || undefined, compute: state.get("compute") || undefined, max_results: 200 };
+    const params = {
+      status: state.get("status") || undefined, compute: state.get("compute") || undefined,
+      experiment_id: state.get("experiment") || undefined, max_results: 200,
+    };
     const jobs = (await api.get("jobs", params)).jobs;
     if (!jobs.length) {
-      mount(box, el("p", { class: "empty" }, "No jobs yet: submit one with experiment.submit(ScriptRunConfig(...)), `carnet job submit`, or the AutoML form."));
+      const filtered = params.status || params.compute || params.experiment_id;
+      mount(box, el("p", { class: "empty" }, filtered ? "No job matches these filters."
+        : "No jobs yet: submit one with experiment.submit(ScriptRunConfig(...)), `carnet job submit`, or the AutoML form."));
       return;
     }
     mount(box, table([
@@ -45,8 +54,8 @@ async function load() {
 }
 
 mount("page",
-  el("div", { class: "toolbar" }, statusSelect, computeSelect, el("span", { class: "spacer" }),
+  el("div", { class: "toolbar" }, statusSelect, computeSelect, experimentSelect, el("span", { class: "spacer" }),
     el("a", { class: "button", href: "/automl/new" }, "New AutoML job"), el("a", { class: "button", href: "/compute" }, "Compute targets")),
   box);
-loadTargets();
+loadChoices();
 load();
