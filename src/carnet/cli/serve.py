@@ -53,6 +53,7 @@ def serve(
         os.environ["CARNET_ALLOW_PICKLE"] = "1"
     types = [t.strip() for t in (trusted_types or "").split(",") if t.strip()]
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    server.watch_parent()
     started = time.perf_counter()
     if workers > 1:
         os.environ[server.ENV_MODEL_URI] = model_uri

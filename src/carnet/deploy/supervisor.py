@@ -289,7 +289,13 @@ class Supervisor:
                 "--port",
                 str(port),
             ]
-            env = {**os.environ, **self.child_env, "PYTHONUNBUFFERED": "1"}
+            # The child ends itself when this process is gone (see carnet.serving.server.watch_parent).
+            env = {
+                **os.environ,
+                **self.child_env,
+                "PYTHONUNBUFFERED": "1",
+                "CARNET_SERVING_PARENT_PID": str(os.getpid()),
+            }
             popen = subprocess.Popen(
                 command, stdout=handle, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env
             )

@@ -17,6 +17,8 @@ from carnet.serving.scorer import Scorer
 ENV_MODEL_URI = "CARNET_SERVING_MODEL_URI"
 ENV_TRUSTED_TYPES = "CARNET_SERVING_TRUSTED_TYPES"
 ENV_MAX_BODY_BYTES = "CARNET_SERVING_MAX_BODY_BYTES"
+# Set by the endpoint supervisor: the scoring process ends when that process is gone.
+ENV_PARENT_PID = "CARNET_SERVING_PARENT_PID"
 
 
 def load_app(
@@ -51,6 +53,27 @@ def app_from_env() -> Starlette:
     )
     gc.freeze()  # the model lives as long as the process: keep it out of the collector's full passes
     return app
+
+
+def watch_parent(interval: float = 1.0) -> None:
+    """When ``CARNET_SERVING_PARENT_PID`` names the process that started this one, end this one
+    (gracefully, with SIGTERM) once that process is gone, however it ended: a server stopped with
+    a signal runs no exit handlers, and its scoring processes must not outlive it."""
+    text = os.environ.get(ENV_PARENT_PID, "")
+    if not text.isdigit():
+        return
+    import signal
+    import threading
+    import time
+
+    parent = int(text)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(interval)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="carnet-parent-watch", daemon=True).start()
 
 
 def listening_socket(host: str, port: int) -> socket.socket:
