@@ -16,14 +16,14 @@ def test_forecasting_end_to_end(co2: pd.DataFrame) -> None:
         "co2",
         time_column="month",
         horizon=6,
-        frameworks="seasonal_naive,ets,arima,gbm_lags",
+        frameworks="seasonal_naive,ets,arima,autoreg,gbm_lags",
         timeout=120,
-        max_trials=6,
+        max_trials=7,
         notebooks=False,
     )
     assert result.metric == "mase"
     board = result.leaderboard
-    assert {"seasonal_naive", "ets", "arima", "gbm_lags"} <= set(board["framework"])
+    assert {"seasonal_naive", "ets", "arima", "autoreg", "gbm_lags"} <= set(board["framework"])
     naive = board[board["framework"] == "seasonal_naive"]["mase"].min()
     assert result.best_score <= naive  # never below the seasonal-naive floor
 

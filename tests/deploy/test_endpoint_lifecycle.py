@@ -153,11 +153,15 @@ def test_traffic_is_split_by_percentage_and_keys_are_checked(server: tuple[Endpo
 def test_models_that_cannot_load_show_failed_with_the_reason(
     server: tuple[EndpointsClient, Any], tmp_path: Path
 ) -> None:
+    import carnet
+
     client, _ = server
     broken = tmp_path / "broken"
     broken.mkdir()
     (broken / "MLmodel").write_text("flavors: {python_function: {loader_module: os}}\n")
-    client.create("broken", str(broken))
+    with carnet.start_run() as run:  # a model folder that names a loader carnet refuses
+        carnet.log_artifacts(str(broken), "broken")
+    client.create("broken", f"runs:/{run.info.run_id}/broken")
     failed = _until(client, "broken", lambda e: e.deployments[0].status is DeploymentStatus.FAILED)
     assert "loader_module 'os'" in failed.deployments[0].message
     client.create("unknown", "models:/nope@live")
@@ -174,12 +178,18 @@ def test_bad_requests_name_the_field(server: tuple[EndpointsClient, Any]) -> Non
     assert bad_name.value.field == "name"
     with pytest.raises(InvalidValue) as bad_split:
         client.create(
-            "e", deployments=[NewDeployment("a", "models:/const/1", 60), NewDeployment("b", "x", 30)]
+            "e", deployments=[NewDeployment("a", "models:/const/1", 60), NewDeployment("b", "runs:/1/m", 30)]
         )
     assert bad_split.value.field == "deployments.traffic"
     with pytest.raises(InvalidValue) as twice:
-        client.create("e", deployments=[NewDeployment("a", "m", 50), NewDeployment("a", "m", 50)])
+        client.create(
+            "e", deployments=[NewDeployment("a", "runs:/1/m", 50), NewDeployment("a", "runs:/1/m", 50)]
+        )
     assert twice.value.field == "deployments.name"
+    for path in ("/etc", "file:///etc", "models:/../x/1", ""):
+        with pytest.raises(InvalidValue) as not_a_model:
+            client.create("e", path)
+        assert not_a_model.value.field == "model_uri"
     client.create("e", "models:/const/1")
     with pytest.raises(AlreadyExists):
         client.create("e", "models:/const/1")

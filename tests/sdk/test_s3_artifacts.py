@@ -30,7 +30,9 @@ def s3_endpoint(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
 
 
 def test_workspace_with_s3_artifact_root(s3_endpoint: str, tmp_path: Path) -> None:
-    ws = carnet.Workspace(f"sqlite:///{tmp_path / 'runs.db'}", artifact_root="s3://bucket/prefix")
+    # A prefix of its own: the bucket is shared with the other S3 tests of this worker.
+    prefix = f"prefix-{tmp_path.name}"
+    ws = carnet.Workspace(f"sqlite:///{tmp_path / 'runs.db'}", artifact_root=f"s3://bucket/{prefix}")
     source = tmp_path / "model.bin"
     source.write_bytes(b"weights")
     run = carnet.Experiment(ws, "s3").start_logging(display_name="on-s3")
@@ -39,7 +41,9 @@ def test_workspace_with_s3_artifact_root(s3_endpoint: str, tmp_path: Path) -> No
     out = run.download_file("outputs/model.bin", tmp_path / "dl" / "model.bin")
     assert out.read_bytes() == b"weights"
     run.complete()
-    listing = boto3.client("s3", endpoint_url=s3_endpoint).list_objects_v2(Bucket="bucket")
+    listing = boto3.client("s3", endpoint_url=s3_endpoint).list_objects_v2(
+        Bucket="bucket", Prefix=f"{prefix}/"
+    )
     keys = [o["Key"] for o in listing["Contents"]]
     assert len(keys) == 1
-    assert keys[0].startswith("prefix/") and keys[0].endswith("/artifacts/outputs/model.bin")
+    assert keys[0].startswith(f"{prefix}/") and keys[0].endswith("/artifacts/outputs/model.bin")

@@ -40,9 +40,13 @@ def test_serve_a_registered_model_by_alias(tmp_path: Path, iris: tuple[pd.DataFr
     process = _carnet("-u", uri, "serve", "models:/iris@live", "--port", "0", cwd=tmp_path)
     try:
         assert process.stderr is not None
-        line = process.stderr.readline()
-        match = re.search(r"http://127\.0\.0\.1:(\d+)", line)
-        assert match, line
+        seen, match = [], None
+        for line in iter(process.stderr.readline, ""):  # a library's warning may come first
+            seen.append(line)
+            match = re.search(r"listening on http://127\.0\.0\.1:(\d+)", line)
+            if match:
+                break
+        assert match, "".join(seen)
         url = f"http://127.0.0.1:{match.group(1)}"
         deadline = time.monotonic() + 30
         while True:
@@ -79,3 +83,33 @@ def test_help(tmp_path: Path, command: list[str]) -> None:
         [sys.executable, "-m", "carnet", *command], capture_output=True, text=True, check=True
     )
     assert "/invocations" in out.stdout
+
+
+def test_several_workers_each_load_the_model(tmp_path: Path, iris_model: Path) -> None:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    process = _carnet("serve", str(iris_model), "--port", str(port), "--workers", "2", cwd=tmp_path)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{url}/ping").status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert process.poll() is None, "carnet serve --workers 2 exited"
+            assert time.monotonic() < deadline, "carnet serve --workers 2 never answered /ping"
+            time.sleep(0.2)
+        rows = [[5.1, 3.5, 1.4, 0.2], [6.7, 3.0, 5.2, 2.3]]
+        for _ in range(4):  # over new connections, so both workers may answer
+            response = httpx.post(
+                f"{url}/invocations", json={"inputs": rows}, headers={"connection": "close"}
+            )
+            assert response.json() == {"predictions": [0, 2]}
+    finally:
+        process.terminate()
+        process.communicate(timeout=30)

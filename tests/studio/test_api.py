@@ -100,3 +100,20 @@ def test_model_version_files_are_listed(studio: StudioData) -> None:
     assert {f["path"] for f in files} == {"MLmodel", "model.pkl"}
     assert httpx.get(f"{base}/preview", params={"path": "MLmodel"}).json()["kind"] == "mlmodel"
     assert httpx.get(f"{studio.url}/api/v1/registered-models/nope/versions/1/files").status_code == 404
+
+
+def test_runs_table_nests_grandchildren_in_order(studio: StudioData) -> None:
+    ws = carnet.Workspace(studio.uri)
+    experiment = carnet.Experiment(ws, "nested")
+    with (
+        experiment.start_logging(display_name="top") as top,
+        top.child_run("middle") as middle,
+        middle.child_run("leaf"),
+    ):
+        pass
+    page = _post(studio, "runs/table", {"experiment_ids": [experiment.id]}).json()
+    assert [(r["run_name"], r["depth"], r["child_count"]) for r in page["rows"]] == [
+        ("top", 0, 1),
+        ("middle", 1, 1),
+        ("leaf", 2, 0),
+    ]

@@ -175,3 +175,21 @@ def test_zooming_a_long_series_asks_the_server_for_that_range(page: Any, studio:
     assert any("x_min=12000" in url and "x_max=12499" in url for url in requests)
     zoomed = card.locator(".chart").evaluate("div => div.data[0].x")
     assert len(zoomed) == 500 and min(zoomed) >= 12000 and max(zoomed) <= 12499
+
+
+def test_name_and_description_are_editable(page: Any, studio: StudioData) -> None:
+    ws = carnet.Workspace(studio.uri)
+    with carnet.Experiment(ws, "edits").start_logging(display_name="before") as run:
+        run.log("x", 1.0)
+    page.goto(f"{studio.url}/runs/{run.id}")
+    page.click("#run-editor summary")
+    page.fill("#run-name", "after")
+    page.fill("#run-description", "tried a smaller learning rate")
+    page.click("#save-run")
+    expect(page.locator("#page-title")).to_contain_text("after")
+    info = httpx.get(f"{studio.url}/api/v1/runs/{run.id}").json()["run"]["info"]
+    assert (info["run_name"], info["description"]) == ("after", "tried a smaller learning rate")
+    page.allowed_statuses.add(400)
+    page.fill("#run-name", "x" * 300)
+    page.click("#save-run")
+    expect(page.locator("#edit-error")).to_contain_text("run_name")

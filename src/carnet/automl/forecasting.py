@@ -6,6 +6,7 @@ Forecasters (each ``fit(y)`` then ``forecast(steps)``):
 * ``ets``: exponential smoothing (statsmodels), trend / damping / seasonality searched;
 * ``arima``: (seasonal) ARIMA with its order chosen automatically: differencing by the KPSS test,
   then the (p, q)(P, Q) with the lowest AIC;
+* ``autoreg``: an autoregression whose lags are chosen by AIC (long cycles, such as sunspots');
 * ``gbm_lags``: LightGBM on lags of the differenced series and calendar features, forecasting
   recursively;
 * ``prophet``: Prophet, when the optional ``prophet`` extra is installed.
@@ -260,6 +261,26 @@ class AutoARIMA:
         return np.asarray(self.fitted_.forecast(steps), float)
 
 
+class AutoRegression:
+    """An autoregression on up to ``max_lags`` lags, the lags kept chosen by AIC."""
+
+    def __init__(self, params: dict[str, Any]) -> None:
+        self.params = params
+
+    def fit(self, y: np.ndarray, times: pd.DatetimeIndex) -> AutoRegression:
+        from statsmodels.tsa.ar_model import AutoReg, ar_select_order
+
+        trend = str(self.params.get("trend", "c"))
+        max_lags = int(min(self.params.get("max_lags", 12), max(1, len(y) // 4)))
+        lags = ar_select_order(y, maxlag=max_lags, trend=trend, ic="aic").ar_lags or 0
+        self.fitted_ = AutoReg(y, lags=lags, trend=trend).fit()
+        self.n_ = len(y)
+        return self
+
+    def forecast(self, steps: int) -> np.ndarray:
+        return np.asarray(self.fitted_.predict(start=self.n_, end=self.n_ + steps - 1), float)
+
+
 def _calendar(times: pd.DatetimeIndex) -> np.ndarray:
     return np.column_stack([times.month, times.day_of_week, times.day, times.hour]).astype(float)
 
@@ -334,6 +355,8 @@ def make_forecaster(framework: str, params: dict[str, Any], m: int, seed: int) -
         return ETS(params, m)
     if framework == "arima":
         return AutoARIMA(params, m)
+    if framework == "autoreg":
+        return AutoRegression(params)
     if framework == "gbm_lags":
         return GBMLags(params, m, seed)
     if framework == "prophet":

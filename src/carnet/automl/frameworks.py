@@ -161,6 +161,7 @@ FRAMEWORKS: dict[str, Framework] = {
         Framework("seasonal_naive", (FORECASTING,), "numpy"),
         Framework("ets", (FORECASTING,), "statsmodels"),
         Framework("arima", (FORECASTING,), "statsmodels"),
+        Framework("autoreg", (FORECASTING,), "statsmodels"),
         Framework("gbm_lags", (FORECASTING,), "lightgbm"),
         Framework("prophet", (FORECASTING,), "prophet"),
     )

@@ -95,6 +95,10 @@ SPACES: dict[str, dict[str, Range]] = {
         "seasonal": Choice((True, False)),
         "max_order": Int(2, 4),
     },
+    "autoreg": {
+        "max_lags": Int(4, 36),
+        "trend": Choice(("c", "ct")),
+    },
     "gbm_lags": {
         "n_lags": Int(2, 36),
         "learning_rate": Float(0.02, 0.3, log=True),
@@ -135,6 +139,7 @@ START: dict[str, dict[str, Any]] = {
     "seasonal_naive": {},
     "ets": {"trend": "add", "damped_trend": True, "seasonal": "add"},
     "arima": {"seasonal": True, "max_order": 2},
+    "autoreg": {"max_lags": 12, "trend": "c"},
     "gbm_lags": {"n_lags": 12, "learning_rate": 0.1, "num_leaves": 15, "n_estimators": 100},
     "prophet": {"seasonality_mode": "additive", "changepoint_prior_scale": 0.05},
 }
@@ -147,6 +152,7 @@ COST_ORDER = (
     "sgd",
     "decision_tree",
     "ets",
+    "autoreg",
     "lightgbm",
     "gbm_lags",
     "xgboost",

@@ -34,7 +34,7 @@ ModelOption = Annotated[
         "--model",
         "-m",
         help="The model to serve: models:/NAME@ALIAS or models:/NAME/STAGE (followed when it moves), "
-        "models:/NAME/VERSION, runs:/RUN_ID/PATH or a folder on the server.",
+        "models:/NAME/VERSION or runs:/RUN_ID/PATH.",
         show_default=False,
     ),
 ]

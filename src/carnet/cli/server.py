@@ -60,11 +60,14 @@ def server(
     job_workers: Annotated[
         int,
         typer.Option(
-            min=0, help="Job workers to start beside the server (`carnet worker` processes; 0: none)."
+            min=0,
+            help="Job workers to start beside the server (`carnet worker` processes). Default 0: a "
+            "shared server runs no user code unless asked; `carnet ui` starts one.",
         ),
-    ] = 1,
+    ] = 0,
 ) -> None:
-    """Run the carnet tracking server; point the SDK at it with CARNET_TRACKING_URI=http://HOST:PORT."""
+    """Run the carnet tracking server (the studio, its web UI, at /); point the SDK at it with
+    CARNET_TRACKING_URI=http://HOST:PORT."""
     import uvicorn
 
     from carnet.server.app import (
@@ -101,7 +104,10 @@ def server(
     typer.echo(f"carnet server: tracking {location.tracking_uri}", err=True)
     typer.echo(f"carnet server: artifacts in {location.artifact_root}", err=True)
     typer.echo(f"carnet server: answering Host {', '.join(hosts)}", err=True)
-    typer.echo(f"carnet server: listening on http://{shown}:{port} (API docs at /api/v1/docs)", err=True)
+    typer.echo(
+        f"carnet server: listening on http://{shown}:{port} (the studio at /, API docs at /api/v1/docs)",
+        err=True,
+    )
     from carnet.cli.jobs import start_worker_processes
 
     workers_started = start_worker_processes(location.tracking_uri, location.artifact_root, job_workers)

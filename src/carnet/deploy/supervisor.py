@@ -37,6 +37,7 @@ from carnet.store.registry import RegistryStore
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF = 30.0
+CRASH_WINDOW = 30.0  # a process that dies this soon after it was Ready is crash-looping: back off
 LOG_TAIL_BYTES = 8192
 
 
@@ -47,6 +48,7 @@ class _Process:
     resolved_uri: str
     log_offset: int
     ready: bool = False
+    ready_at: float = 0.0
 
 
 @dataclass
@@ -57,7 +59,8 @@ class _Slot:
     current: _Process | None = None
     following: _Process | None = None  # a new version starting beside the current one
     restarts: int = 0
-    failures: int = 0
+    failures: int = 0  # starts or runs that failed in a row (the back-off grows with them)
+    load_failed: bool = False  # the last start ended before the model was loaded: Failed
     retry_at: float = 0.0
     message: str = ""
     recorded: DeploymentState | None = None
@@ -214,19 +217,21 @@ class Supervisor:
             return
         if process.popen.poll() is not None:
             slot.current = None
-            if process.ready:  # it was serving and died: start it again at once
+            if process.ready:  # it was serving and died: start it again (at once, unless it keeps dying)
                 slot.restarts += 1
                 slot.message = f"the scoring process exited with {process.popen.returncode}; restarted"
-                slot.retry_at = now
+                slot.failures = slot.failures + 1 if now - process.ready_at < CRASH_WINDOW else 0
+                slot.retry_at = now + (min(2.0 ** (slot.failures - 1), MAX_BACKOFF) if slot.failures else 0.0)
             else:
                 self._failed_start(key, slot, process)
             if slot.following is not None and slot.following.ready:
                 slot.current, slot.following = slot.following, None
             return
         if not process.ready and self._ping(process):
-            process.ready = True
-            slot.failures = 0
-            slot.message = ""
+            process.ready, process.ready_at = True, now
+            slot.load_failed = False
+            if not slot.restarts:
+                slot.message = ""
 
     def _watch_following(self, key: tuple[str, str], slot: _Slot) -> None:
         process = slot.following
@@ -238,15 +243,16 @@ class Supervisor:
             slot.message = f"redeploying to {process.resolved_uri} failed: {slot.message}"
             return
         if self._ping(process):
-            process.ready = True
+            process.ready, process.ready_at = True, time.monotonic()
             old, slot.current, slot.following = slot.current, process, None
-            slot.failures = 0
+            slot.failures, slot.load_failed = 0, False
             slot.message = ""
             if old is not None:
                 _terminate(old)
 
     def _failed_start(self, key: tuple[str, str], slot: _Slot, process: _Process) -> None:
         slot.failures += 1
+        slot.load_failed = True
         slot.retry_at = time.monotonic() + min(2.0 ** (slot.failures - 1), MAX_BACKOFF)
         slot.message = self._reason(key, process)
 
@@ -315,7 +321,7 @@ class Supervisor:
                 current.popen.pid,
                 slot.restarts,
             )
-        elif slot.failures or resolved is None:
+        elif slot.load_failed or resolved is None:
             state = DeploymentState(
                 DeploymentStatus.FAILED, slot.message, resolved, None, None, slot.restarts
             )

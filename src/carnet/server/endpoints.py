@@ -9,6 +9,7 @@ The server never loads a model: each deployment is a ``carnet serve`` process th
 from __future__ import annotations
 
 import atexit
+import json
 import os
 import time
 from pathlib import Path
@@ -17,6 +18,7 @@ from typing import Annotated, Any, cast
 import httpx
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, ConfigDict
 
 from carnet.deploy import Supervisor, TrafficSplitter, hash_key, key_matches, new_key, usage
 from carnet.deploy.supervisor import read_log
@@ -36,6 +38,7 @@ from carnet.schemas.endpoints import (
 from carnet.server.deps import StoreDep
 from carnet.store.base import TrackingStore
 from carnet.store.endpoints import EndpointStore, NewDeployment, check_name
+from carnet.studio.endpoints import install_endpoint_pages
 
 ENV_ENDPOINTS_DIR = "CARNET_SERVER_ENDPOINTS_DIR"
 STATE_TTL = 0.5  # seconds a router trusts the deployments' state it read before reading it again
@@ -127,6 +130,50 @@ def endpoint_logs(
     return EndpointLogsResponse(logs={d: read_log(Path(logs_dir), name, d, tail) for d in wanted})
 
 
+def _version_of(uri: str | None) -> tuple[str, int] | None:
+    if not uri or not uri.startswith("models:/"):
+        return None
+    name, _, version = uri[len("models:/") :].rpartition("/")
+    return (name, int(version)) if name and version.isdigit() else None
+
+
+@router.get("/{name}/example", response_model=UseModelResponse)
+def endpoint_example(
+    name: str, request: Request, store: EndpointStoreDep, tracking: StoreDep
+) -> UseModelResponse:
+    """The input example of the model version the endpoint serves (its first deployment with
+    traffic), as a request body; ``input_example`` is null when the model has none."""
+    endpoint = store.get_endpoint(name)
+    for deployment in sorted(endpoint.deployments, key=lambda d: -d.traffic):
+        version = _version_of(deployment.resolved_uri)
+        if version is not None:
+            return UseModelResponse(
+                model_uri=f"models:/{version[0]}/{version[1]}",
+                endpoints=[name],
+                input_example=_serving_example(tracking, *version),
+            )
+    return UseModelResponse(model_uri=endpoint.deployments[0].model_uri, endpoints=[name])
+
+
+class TryRequest(BaseModel):
+    """A scoring request body to send through the endpoint, and the method (predict by default)."""
+
+    model_config = ConfigDict(extra="forbid")
+    body: dict[str, Any]
+    method: str | None = None
+
+
+@router.post("/{name}/try")
+async def try_endpoint(name: str, payload: TryRequest, request: Request) -> Response:
+    """Score through the endpoint from the studio's "try it" box (the server's own API, so no
+    endpoint key): the scoring answer as it is, with the deployment in ``x-carnet-deployment``."""
+    store = get_endpoint_store(request)
+    endpoint = store.get_endpoint(name)
+    params = {"method": payload.method} if payload.method else {}
+    body = json.dumps(payload.body).encode()
+    return await _forward(request, name, endpoint, body, "application/json", params)
+
+
 # -- use this model ------------------------------------------------------------------------------
 
 MAX_EXAMPLE_BYTES = 1024 * 1024
@@ -134,8 +181,6 @@ MAX_EXAMPLE_BYTES = 1024 * 1024
 
 def _serving_example(store: TrackingStore, name: str, version: int) -> dict[str, Any] | None:
     """The version's ``serving_input_example.json`` (a request body), when it has a small one."""
-    import json
-
     try:
         location = store.get_model_version_download_uri(name, version)
         data = store.artifact_repository(location).read_bytes("serving_input_example.json")
@@ -174,8 +219,6 @@ def use_model(
     example = _serving_example(store, name, version)
     book = usage.notebook(model_uri, server_url, example)
     if format == "ipynb":
-        import json
-
         return Response(
             json.dumps(book, indent=1).encode(),
             media_type="application/x-ipynb+json",
@@ -232,22 +275,28 @@ async def invoke_endpoint(name: str, request: Request) -> Response:
             status_code=401,
             headers={"www-authenticate": "Bearer"},
         )
+    body = await request.body()
+    content_type = request.headers.get("content-type", "application/json")
+    return await _forward(request, name, endpoint, body, content_type, dict(request.query_params))
+
+
+async def _forward(
+    request: Request, name: str, endpoint: Endpoint, body: bytes, content_type: str, params: dict[str, str]
+) -> Response:
+    """Send a scoring request to one Ready deployment, chosen by traffic share."""
     ready = {d.name: d for d in endpoint.deployments if d.status is DeploymentStatus.READY and d.port}
     splitter: TrafficSplitter = request.app.state.traffic
     chosen = splitter.choose(name, [(d.name, d.traffic) for d in ready.values()])
     if chosen is None:
         states = "; ".join(f"{d.name}: {d.status.value} {d.message}".strip() for d in endpoint.deployments)
         return _error(Unavailable(f"endpoint {name!r} has no deployment ready ({states})", field="name"))
-    body = await request.body()
-    headers = {"content-type": request.headers.get("content-type", "application/json")}
     client: httpx.AsyncClient = request.app.state.endpoint_client
-    target = ready[chosen]
     try:
         answer = await client.post(
-            f"http://127.0.0.1:{target.port}/invocations",
+            f"http://127.0.0.1:{ready[chosen].port}/invocations",
             content=body,
-            headers=headers,
-            params=dict(request.query_params),
+            headers={"content-type": content_type},
+            params=params,
         )
     except httpx.HTTPError as exc:
         request.app.state.endpoint_cache.pop(name, None)
@@ -290,6 +339,7 @@ def install(app: FastAPI, store: TrackingStore, endpoints_dir: str | os.PathLike
     from carnet.store.sql.endpoints import SqlEndpointStore
 
     app.state.endpoint_store = SqlEndpointStore(database_url)
+    install_endpoint_pages(app)
     if endpoints_dir is None:
         return
     env = {"CARNET_TRACKING_URI": str(database_url)}

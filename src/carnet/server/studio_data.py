@@ -14,6 +14,7 @@ from fastapi.responses import FileResponse
 from starlette.background import BackgroundTask
 
 from carnet.entities import ViewType
+from carnet.exceptions import InvalidArgument
 from carnet.schemas import to_json
 from carnet.schemas.studio import RunsTableRequest, RunTagsRequest
 from carnet.server import checks
@@ -117,8 +118,6 @@ def _download(repo: ArtifactRepository, path: str) -> FileResponse:
     an attachment, so a browser never renders a logged file as a page."""
     entry = previews.find_file(repo, path)
     if entry.is_dir:
-        from carnet.exceptions import InvalidArgument
-
         raise InvalidArgument(f"path: {path!r} is a folder; download its files one by one", field="path")
     folder = tempfile.mkdtemp(prefix="carnet-download-")
     local = repo.download(path, Path(folder) / "file")

@@ -66,10 +66,17 @@ def check_deployments(deployments: Sequence[NewDeployment]) -> list[NewDeploymen
             raise InvalidValue(f"deployments.name: {d.name!r} is given twice", field="deployments.name")
         seen.add(d.name)
         uri = d.model_uri
-        if not isinstance(uri, str) or not uri.strip() or len(uri) > MAX_MODEL_URI or "\n" in uri:
+        # Registry and run URIs only: an endpoint never loads an arbitrary path of the server's disk.
+        if (
+            not isinstance(uri, str)
+            or not uri.strip().startswith(("models:/", "runs:/"))
+            or len(uri) > MAX_MODEL_URI
+            or "\n" in uri
+            or ".." in uri.split("/")
+        ):
             raise InvalidValue(
-                f"model_uri: {uri!r} is not a model URI (models:/NAME@ALIAS, models:/NAME/VERSION, "
-                "models:/NAME/STAGE, runs:/RUN_ID/PATH or a folder)",
+                f"model_uri: {uri!r} is not a registry or run URI (models:/NAME@ALIAS, "
+                "models:/NAME/VERSION, models:/NAME/STAGE or runs:/RUN_ID/PATH)",
                 field="model_uri",
             )
         if isinstance(d.traffic, bool) or not isinstance(d.traffic, int) or not 0 <= d.traffic <= 100:

@@ -22,8 +22,9 @@ ATTRIBUTES = (
     "run_id",
     "parent_run_id",
 )
-_PREFIXES = {"params": "params", "metrics": "metrics", "tags": "tags", "attributes": "attributes"}
-MAX_CHILDREN = 1000  # children shown under the parents of one page
+_PREFIXES = frozenset({"params", "metrics", "tags", "attributes"})
+MAX_CHILDREN = 1000  # descendants shown under the parents of one page
+MAX_DEPTH = 3  # levels of children below a top-level run
 AUTO_COLUMNS = 5  # metrics, and params, shown when the user has chosen no columns
 
 
@@ -77,6 +78,34 @@ def _quoted(run_id: str) -> str:
     return "'" + run_id.replace("'", "''") + "'"
 
 
+def _find_descendants(
+    store: TrackingStore,
+    experiment_ids: list[str],
+    view: ViewType,
+    order_by: list[str] | None,
+    parents: list[Run],
+    children: dict[str, list[Run]],
+) -> None:
+    """Fill ``children`` (parent id -> its runs, in the table's order) for ``parents`` and their
+    descendants, one search per level, down to MAX_DEPTH levels and MAX_CHILDREN runs in all."""
+    level, found_count = parents, 0
+    for _ in range(MAX_DEPTH):
+        if not level or found_count >= MAX_CHILDREN:
+            return
+        ids = ", ".join(_quoted(r.info.run_id) for r in level)
+        found = store.search_runs(
+            experiment_ids,
+            f"attributes.parent_run_id IN ({ids})",
+            view,
+            MAX_CHILDREN - found_count,
+            order_by,
+        ).runs
+        for child in found:
+            children.setdefault(child.info.parent_run_id or "", []).append(child)
+        found_count += len(found)
+        level = found
+
+
 def build_table(
     store: TrackingStore,
     experiment_ids: list[str],
@@ -99,13 +128,8 @@ def build_table(
     top_filter = "attributes.parent_run_id IS NULL" if nest else (text or None)
     page = store.search_runs(experiment_ids, top_filter, view, max_results, order_by, page_token)
     children: dict[str, list[Run]] = {}
-    if nest and page.runs:
-        ids = ", ".join(_quoted(r.info.run_id) for r in page.runs)
-        found = store.search_runs(
-            experiment_ids, f"attributes.parent_run_id IN ({ids})", view, MAX_CHILDREN, order_by
-        )
-        for child in found.runs:
-            children.setdefault(child.info.parent_run_id or "", []).append(child)
+    if nest:
+        _find_descendants(store, experiment_ids, view, order_by, page.runs, children)
     if auto_columns and not columns:
         everyone = [*page.runs, *(c for kids in children.values() for c in kids)]
         metrics = sorted({k for r in everyone for k in r.data.metrics})[:AUTO_COLUMNS]
@@ -114,14 +138,16 @@ def build_table(
         parsed = [("metrics", k) for k in metrics] + [("params", k) for k in params]
     rows: list[dict[str, Any]] = []
     seen: list[Run] = []
-    for run in page.runs:
-        rows.append(_row(run, parsed, columns, 0))
-        seen.append(run)
+
+    def add(run: Run, depth: int) -> None:
         kids = children.get(run.info.run_id, [])
-        rows[-1]["child_count"] = len(kids)
+        rows.append({**_row(run, parsed, columns, depth), "child_count": len(kids)})
+        seen.append(run)
         for child in kids:
-            rows.append(_row(child, parsed, columns, 1))
-            seen.append(child)
+            add(child, depth + 1)
+
+    for run in page.runs:
+        add(run, 0)
     available = {
         "params": sorted({k for r in seen for k in r.data.params}),
         "metrics": sorted({k for r in seen for k in r.data.metrics}),

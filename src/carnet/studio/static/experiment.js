@@ -120,7 +120,7 @@ function renderTable() {
     const name = el("a", { href: `/runs/${enc(r.run_id)}` }, r.run_name || r.run_id.slice(0, 8));
     return el("tr", { class: r.depth ? "child" : null, dataset: { runId: r.run_id } },
       el("td", {}, box),
-      el("td", {}, r.depth ? "↳ " : "", name,
+      el("td", { style: r.depth ? `padding-left: ${10 + r.depth * 18}px` : null }, r.depth ? "↳ " : "", name,
         r.child_count ? el("span", { class: "badge", title: "child runs" }, String(r.child_count)) : null,
         r.lifecycle_stage === "deleted" ? el("span", { class: "badge" }, "deleted") : null),
       el("td", {}, statusBadge(r.status)),
@@ -148,7 +148,7 @@ function renderPager() {
     tokens.push(state.get("token", ""));
     state.set({ token: current.next_page_token }, true); load();
   } }, "Next →");
-  mount(pager, prev, next, size, el("span", { class: "muted" }, `${current.rows.length} rows on this page`));
+  mount(pager, prev, next, size, el("span", { class: "muted" }, `${current.rows.length} row${current.rows.length === 1 ? "" : "s"} on this page`));
 }
 
 function renderActions() {

@@ -65,12 +65,34 @@ function overview() {
   const scalars = infos.filter((m) => (m.kind === "series" || m.kind === "list") && m.last_value !== null);
   return el("div", {},
     el("div", { class: "panel" }, el("dl", { class: "facts", id: "run-facts" }, facts.filter(([, v]) => v !== "" && v !== null).map(([k, v]) => [el("dt", {}, k), el("dd", {}, v)]))),
+    editor(),
     scalars.length ? [el("h2", {}, "Latest metric values"), table([
       { label: "Metric", value: (m) => m.name },
       { label: "Latest", value: (m) => fmtValue(m.last_value), num: true },
       { label: "Points", value: (m) => String(m.count), num: true },
     ], scalars)] : null,
     children);
+}
+
+function editor() {
+  // The run's name and description, editable whatever its status.
+  const error = el("div", { class: "inline-error", id: "edit-error" });
+  const name = el("input", { id: "run-name", value: run.info.run_name, "aria-label": "run name", size: 40 });
+  const description = el("textarea", { id: "run-description", rows: 3, cols: 60, "aria-label": "description",
+    placeholder: "What this run tried, what it found" }, run.info.description || "");
+  const save = async (event) => {
+    event.preventDefault();
+    error.textContent = "";
+    try {
+      await api.patch(`runs/${enc(runId)}`, { run_name: name.value.trim(), description: description.value });
+      flash("Saved");
+      await load();
+      header();
+    } catch (err) { error.textContent = err.message; }
+  };
+  return el("details", { class: "panel", id: "run-editor" }, el("summary", {}, "Edit name and description"),
+    el("form", { onsubmit: save }, el("div", { class: "toolbar" }, name), el("div", { class: "toolbar" }, description),
+      el("button", { type: "submit", class: "primary", id: "save-run" }, "Save")), error);
 }
 
 function metricsTab() {

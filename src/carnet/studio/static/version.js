@@ -3,6 +3,8 @@
 import { api, el, enc, errorBox, fmtTime, mount, props, setTitle, table } from "./studio.js";
 import { aliasBadges, aliasControl, historyTable, stageBadge, stageControl } from "./registry.js";
 import { fileBrowser } from "./files.js";
+import { versionPanels } from "./version_panels.js";
+import { useModelPanel } from "./use_model.js";
 
 const { name, version } = props;
 const base = `registered-models/${enc(name)}/versions/${enc(version)}`;
@@ -20,6 +22,7 @@ async function main() {
   const problems = el("div", { class: "inline-error", id: "registry-error", role: "alert" });
   const signature = el("div", { id: "signature-box" });
   const history = el("div", { id: "history-box" });
+  const panels = el("div", { id: "version-panels" });
   const files = fileBrowser(`${base}/files`);
   mount("page",
     el("div", { class: "panel" }, el("dl", { class: "facts", id: "version-facts" },
@@ -33,9 +36,12 @@ async function main() {
     el("h2", {}, "Stage and aliases"), problems,
     el("div", { class: "toolbar" }, stageControl(name, v, main, problems)),
     aliasControl(name, v.version, v.aliases, main, problems),
+    panels,
+    el("h2", {}, "Use this model"), useModelPanel(name, version),
     el("h2", {}, "Signature"), signature,
     el("h2", {}, "Files"), files,
     el("h2", {}, "History"), history);
+  for (const panel of versionPanels) panel(panels, { name, version, modelVersion: v });
   mount(history, await historyTable(name, version));
   try {
     const mlmodel = await api.get(`${base}/files/preview`, { path: "MLmodel" });
