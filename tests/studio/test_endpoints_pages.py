@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 
 from carnet.deploy.client import EndpointsClient
 from carnet.entities import DeploymentStatus
-from conftest import serve
+from loopback import serve
 
 
 @pytest.fixture(scope="module")
