@@ -14,6 +14,7 @@ from __future__ import annotations
 import shlex
 import time
 from pathlib import Path
+from typing import Any
 
 from carnet.config import Location
 from carnet.entities import ComputeTarget, EnvironmentKind, Job, JobStatus
@@ -24,6 +25,7 @@ from carnet.store.artifacts.base import ArtifactRepository
 from carnet.store.base import TrackingStore
 
 POLL_SECONDS = 0.5
+SUBMIT_PATIENCE_S = 120.0
 
 # On the cluster: run the script as __main__, then upload ./outputs to the job's run.
 _RAY_LAUNCHER = """\
@@ -86,9 +88,9 @@ class RayRunner(LocalRunner):
                 if line.strip() and not line.startswith("#")
             ]
         entrypoint = shlex.join([python, "-u", "-c", _RAY_LAUNCHER, self.job.script, *self.job.arguments])
-        submission_id = client.submit_job(
-            entrypoint=entrypoint, runtime_env=runtime_env, submission_id=f"carnet-{self.job.job_id}"
-        )
+        submission_id = self._submit(client, heartbeat, entrypoint, runtime_env)
+        if submission_id is None:
+            return JobStatus.CANCELED, "canceled while waiting for the Ray cluster"
         output.write(f"ray: submitted as {submission_id}\n")
         seen = 0
         stopped = False
@@ -113,3 +115,24 @@ class RayRunner(LocalRunner):
             tail = "".join(output.tail).rstrip()
             return JobStatus.FAILED, f"the Ray job failed: {info.message}; the end of its output:\n{tail}"
         return result, None if result is JobStatus.COMPLETED else "stopped on the Ray cluster"
+
+    def _submit(
+        self, client: Any, heartbeat: _Heartbeat, entrypoint: str, runtime_env: dict[str, object]
+    ) -> str | None:
+        """Submit to Ray; a cluster that is starting ("no available agent ... try again later")
+        is asked again for up to ``SUBMIT_PATIENCE_S``. None when the job was canceled meanwhile."""
+        deadline = time.monotonic() + SUBMIT_PATIENCE_S
+        while True:
+            try:
+                return str(
+                    client.submit_job(
+                        entrypoint=entrypoint,
+                        runtime_env=runtime_env,
+                        submission_id=f"carnet-{self.job.job_id}",
+                    )
+                )
+            except RuntimeError as exc:
+                if "try again later" not in str(exc) or time.monotonic() > deadline:
+                    raise
+            if heartbeat.stop.wait(1.0):
+                return None
