@@ -171,3 +171,27 @@ def test_automl_runs_get_a_leaderboard_above_the_table(page: Any, studio: Studio
     expect(board).to_contain_text("lower is better")
     names = board.locator("tbody tr td:nth-child(2)").all_inner_texts()
     assert names == ["ridge", "lgbm", "xgb"]
+
+
+def test_automl_leaderboard_of_a_metric_to_maximize_puts_the_highest_first(
+    page: Any, studio: StudioData
+) -> None:
+    # The tags carnet.automl writes (carnet/automl/tracking.py): the metric and its direction.
+    ws = carnet.Workspace(studio.uri)
+    experiment = carnet.Experiment(ws, "automl-auc")
+    tags = {
+        "carnet.automl": "true",
+        "carnet.automl.metric": "roc_auc",
+        "carnet.automl.metric_direction": "maximize",
+    }
+    with experiment.start_logging(display_name="search") as parent:
+        for key, value in tags.items():
+            parent.tag(key, value)
+        for name, auc in (("lgbm", 0.91), ("logistic", 0.95), ("tree", 0.82)):
+            with parent.child_run(name, tags={"carnet.automl": "true"}) as child:
+                child.log("roc_auc", auc)
+    page.goto(f"{studio.url}/experiments/{experiment.id}")
+    board = page.locator(".leaderboard")
+    expect(board).to_contain_text("higher is better")
+    names = board.locator("tbody tr td:nth-child(2)").all_inner_texts()
+    assert names == ["logistic", "lgbm", "tree"]

@@ -1,5 +1,5 @@
 // The leaderboard view of an experiment: for each AutoML parent run (tag carnet.automl.metric
-// names the metric it optimises; carnet.automl.goal = maximize flips the order), its child runs
+// names the metric it optimises; carnet.automl.metric_direction = maximize flips the order), its child runs
 // ranked by that metric. Shown only when such runs exist.
 import { api, el, enc, fmtValue, statusBadge, table } from "./studio.js";
 
@@ -15,7 +15,7 @@ export async function leaderboardView(container, experimentId) {
   for (const parent of parents) {
     const tags = parent.data.tags || {};
     const metric = tags["carnet.automl.metric"];
-    const direction = tags["carnet.automl.goal"] === "maximize" ? "DESC" : "ASC";
+    const direction = tags["carnet.automl.metric_direction"] === "maximize" ? "DESC" : "ASC";
     const children = (await api.post("runs/search", {
       experiment_ids: [experimentId], filter: `attributes.parent_run_id = '${parent.info.run_id}'`,
       order_by: [`metrics.\`${metric}\` ${direction}`], max_results: 10,
