@@ -14,7 +14,8 @@ import pandas as pd
 import pytest
 from tests.serving.conftest import COLUMNS
 
-from carnet.serving import score_ray_dataset, spark_udf
+from carnet.pyfunc import spark_udf
+from carnet.serving import score_ray_dataset
 
 
 @pytest.fixture(scope="module")

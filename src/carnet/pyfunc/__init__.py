@@ -27,6 +27,7 @@ __all__ = [
     "load_model",
     "log_model",
     "save_model",
+    "spark_udf",
 ]
 
 _PASSTHROUGH = ("predict_proba", "predict_log_proba")
@@ -138,3 +139,11 @@ def log_model(
         registered_model_name=registered_model_name,
         run=run,
     )
+
+
+def spark_udf(spark: Any, model_uri: str, result_type: Any = "double", **options: Any) -> Any:
+    """A pandas UDF that scores Spark columns with the model, as ``mlflow.pyfunc.spark_udf``
+    (``carnet[spark]``; see :func:`carnet.pyfunc.spark.spark_udf` for the options)."""
+    from carnet.pyfunc.spark import spark_udf as udf  # pyspark is imported only when asked for
+
+    return udf(spark, model_uri, result_type, **options)

@@ -18,8 +18,8 @@ __all__ = ["Scorer", "create_scoring_app", "load_app", "score_ray_dataset", "spa
 
 
 def spark_udf(spark: Any, model_uri: str, result_type: Any = "double", **options: Any) -> Any:
-    """A pandas UDF scoring Spark columns with the model (see :func:`carnet.serving.spark.spark_udf`)."""
-    from carnet.serving.spark import spark_udf as udf
+    """A pandas UDF scoring Spark columns with the model (see :func:`carnet.pyfunc.spark_udf`)."""
+    from carnet.pyfunc import spark_udf as udf
 
     return udf(spark, model_uri, result_type, **options)
 

@@ -1,5 +1,5 @@
-"""Scoring a Spark DataFrame with a carnet (or MLflow) model: ``spark_udf``, MLflow's
-``mlflow.pyfunc.spark_udf`` under carnet's name (install ``carnet[spark]``).
+"""Scoring a Spark DataFrame with a carnet (or MLflow) model: ``carnet.pyfunc.spark_udf``, where
+MLflow users look for it (``mlflow.pyfunc.spark_udf``); install ``carnet[spark]``.
 
 The model folder is resolved once on the driver (downloaded for ``models:/`` and ``runs:/`` URIs)
 and shipped to the executors with ``SparkContext.addFile``; each Python worker loads it once and
