@@ -131,3 +131,30 @@ def test_show_version_lists_the_datasets_of_its_run(cli: Cli, sqlite_uri: str, t
         ("iris", "1a2b3c4d", "training", "data/iris.csv"),
         ("iris-holdout", "9f8e7d6c", "validation", "s3://b/holdout.csv"),
     ]
+
+
+def test_register_a_logged_model_by_its_runs_uri_then_load_it(
+    cli: Cli, sqlite_uri: str, tmp_path: Path
+) -> None:
+    # A model logged with log_model lives with its logged model, not in the run's files: the
+    # registered version must point there (as carnet.register_model and MLflow 3 do).
+    from sklearn.linear_model import LinearRegression
+
+    import carnet
+    import carnet.pyfunc
+    import carnet.sklearn
+
+    carnet.set_tracking_uri(sqlite_uri)
+    try:
+        with carnet.start_run() as run:
+            info = carnet.sklearn.log_model(LinearRegression().fit([[0.0], [1.0]], [0.0, 2.0]), name="model")
+        shown = cli.ok("-u", sqlite_uri, "models", "register", "line", f"runs:/{run.info.run_id}/model")
+        assert "registered line version 1" in shown.stdout
+        version = json.loads(
+            cli.ok("-u", sqlite_uri, "models", "show", "line", "-v", "1", "--output", "json").stdout
+        )
+        assert version["model_id"] == info.model_id and version["run_id"] == run.info.run_id
+        model = carnet.pyfunc.load_model("models:/line/1")
+        assert [round(float(v), 6) for v in model.predict([[2.0]])] == [4.0]
+    finally:
+        carnet.set_tracking_uri(None)

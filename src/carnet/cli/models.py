@@ -19,6 +19,7 @@ from carnet.cli.datasets import dataset_json, datasets_table
 from carnet.cli.output import OutputFormat
 from carnet.entities import DatasetInput, ModelStage, ModelVersion, ModelVersionEvent, RegisteredModel
 from carnet.exceptions import InvalidArgument, NotFound
+from carnet.sdk.registry import resolve_source
 from carnet.store.base import TrackingStore
 
 app = typer.Typer(
@@ -270,15 +271,21 @@ def _parse_tags(items: list[str]) -> dict[str, str]:
     return tags
 
 
-def _source_of(store: TrackingStore, source: str, run: str | None) -> tuple[str, str | None]:
-    """The source to register and its run id: ``runs:/<run or prefix>/<path>``, ``models:/<m-id>``,
-    or a path inside the files of ``--run``."""
+def _source_of(store: TrackingStore, source: str, run: str | None) -> tuple[str, str | None, str | None]:
+    """The source to register, its run id and logged model id: ``runs:/<run or prefix>/<path>``,
+    ``models:/<m-id>``, or a path inside the files of ``--run``."""
     if source.startswith("runs:/"):
         ref, _, path = source.removeprefix("runs:/").lstrip("/").partition("/")
         found = resolve_run(store, ref)
-        return f"runs:/{found.info.run_id}/{path}", found.info.run_id
+        # As the SDK does (and MLflow 3): a model logged from the run under this name is the
+        # logged model's folder, not a folder of the run's own files.
+        runs_uri = f"runs:/{found.info.run_id}/{path}"
+        resolved = resolve_source(store, runs_uri)
+        if resolved.model_id is not None:
+            return resolved.location, found.info.run_id, resolved.model_id
+        return runs_uri, found.info.run_id, None
     if source.startswith("models:/"):
-        return source, resolve_run(store, run).info.run_id if run else None
+        return source, resolve_run(store, run).info.run_id if run else None, None
     if run is None:
         raise InvalidArgument(
             f"source: {source!r}: give the run whose files hold the model with --run, "
@@ -287,10 +294,10 @@ def _source_of(store: TrackingStore, source: str, run: str | None) -> tuple[str,
         )
     found = resolve_run(store, run)
     if "://" in source or os.path.isabs(source):
-        return source, found.info.run_id
+        return source, found.info.run_id, None
     from carnet.utils import join_uri
 
-    return join_uri(found.info.artifact_uri, *source.strip("/").split("/")), found.info.run_id
+    return join_uri(found.info.artifact_uri, *source.strip("/").split("/")), found.info.run_id, None
 
 
 @app.command("register")
@@ -316,14 +323,20 @@ def register_model(
     """Register a model as the next version of NAME (creating NAME if needed)."""
     store = _model_store(ctx, tracking_uri, name)
     tags = _parse_tags(tag or [])
-    resolved, run_id = _source_of(store, source, run)
+    resolved, run_id, model_id = _source_of(store, source, run)
     try:
         store.get_registered_model(name)
     except NotFound:
         store.create_registered_model(name)
         output.hint(f"created registered model {name!r}")
     version = store.create_model_version(
-        name, resolved, run_id=run_id, tags=tags, description=description, user_id=_user()
+        name,
+        resolved,
+        run_id=run_id,
+        model_id=model_id,
+        tags=tags,
+        description=description,
+        user_id=_user(),
     )
     if output_format is OutputFormat.json:
         output.print_json(version_json(version))
