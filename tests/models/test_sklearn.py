@@ -87,7 +87,11 @@ def test_pickles_load_only_when_the_caller_opts_in(
     carnet.sklearn.save_model(classifier, tmp_path / "m", serialization_format=serialization_format)
     assert (tmp_path / "m" / "model.pkl").is_file()
     monkeypatch.delenv("CARNET_ALLOW_PICKLE", raising=False)
-    with pytest.raises(UntrustedModel, match="allow_pickle=True or set CARNET_ALLOW_PICKLE=1"):
+    says = (
+        r"allow_pickle=True \(--allow-pickle to carnet serve or carnet predict\) "
+        r"or set CARNET_ALLOW_PICKLE=1"
+    )
+    with pytest.raises(UntrustedModel, match=says):
         carnet.sklearn.load_model(tmp_path / "m")
     with pytest.raises(UntrustedModel):
         carnet.pyfunc.load_model(tmp_path / "m")

@@ -179,6 +179,9 @@ def run_command(
     )
     console.print(f"AutoML run: {result.run.id}   model: {result.model_uri}")
     output.hint(f"register it with: carnet models register NAME {result.model_uri}")
+    # The best pipeline is saved as a pickle (it holds carnet's own featurizer), so serving asks
+    # for the opt-in.
+    output.hint(f"serve it with: carnet serve {result.model_uri} --allow-pickle")
 
 
 @app.command("leaderboard")

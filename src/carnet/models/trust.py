@@ -31,7 +31,8 @@ def require_pickle_opt_in(what: str, allow_pickle: bool | None) -> None:
     if not pickle_allowed(allow_pickle):
         raise UntrustedModel(
             f"{what} is a pickle, and unpickling runs any code the file contains. Load it only if you "
-            f"trust where it came from: pass allow_pickle=True or set {ENV_ALLOW_PICKLE}=1.",
+            f"trust where it came from: pass allow_pickle=True (--allow-pickle to carnet serve or "
+            f"carnet predict) or set {ENV_ALLOW_PICKLE}=1.",
             field="allow_pickle",
         )
 
