@@ -131,3 +131,21 @@ def resolve_run(store: TrackingStore, ref: str) -> Run:
                 f"run_id: {ref!r} is the start of several run ids; give more characters", field="run_id"
             ) from None
         raise
+
+
+# Model loading options of `carnet serve` and `carnet predict`.
+AllowPickleOption = Annotated[
+    bool,
+    typer.Option(
+        "--allow-pickle",
+        help="Load pickled models (unpickling runs any code the file holds: only for models you trust).",
+    ),
+]
+TrustedTypesOption = Annotated[
+    str | None,
+    typer.Option(
+        envvar="CARNET_TRUSTED_TYPES",
+        help="Comma-separated skops types to trust when loading (or CARNET_TRUSTED_TYPES).",
+        show_default=False,
+    ),
+]

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from carnet.cli import output
-from carnet.cli.common import TrackingUriOption, state
+from carnet.cli.common import AllowPickleOption, TrackingUriOption, TrustedTypesOption, state
 
 ERRORS_SHOWN = 5
 
@@ -33,21 +33,8 @@ def predict(
             "--keep-columns/--predictions-only", help="Write the input columns beside the predictions."
         ),
     ] = True,
-    allow_pickle: Annotated[
-        bool,
-        typer.Option(
-            "--allow-pickle",
-            help="Load pickled models (unpickling runs any code the file holds: only for models you trust).",
-        ),
-    ] = False,
-    trusted_types: Annotated[
-        str | None,
-        typer.Option(
-            envvar="CARNET_TRUSTED_TYPES",
-            help="Comma-separated skops types to trust when loading (or CARNET_TRUSTED_TYPES).",
-            show_default=False,
-        ),
-    ] = None,
+    allow_pickle: AllowPickleOption = False,
+    trusted_types: TrustedTypesOption = None,
     tracking_uri: TrackingUriOption = None,
 ) -> None:
     """Score a table (or a folder of them) with a model, chunk by chunk, into a Parquet file.

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from carnet.cli.common import TrackingUriOption, state
+from carnet.cli.common import AllowPickleOption, TrackingUriOption, TrustedTypesOption, state
 
 
 def serve(
@@ -23,21 +23,8 @@ def serve(
     workers: Annotated[
         int, typer.Option(min=1, help="Scoring processes, each with its own copy of the model.")
     ] = 1,
-    allow_pickle: Annotated[
-        bool,
-        typer.Option(
-            "--allow-pickle",
-            help="Load pickled models (unpickling runs any code the file holds: only for models you trust).",
-        ),
-    ] = False,
-    trusted_types: Annotated[
-        str | None,
-        typer.Option(
-            envvar="CARNET_TRUSTED_TYPES",
-            help="Comma-separated skops types to trust when loading (or CARNET_TRUSTED_TYPES).",
-            show_default=False,
-        ),
-    ] = None,
+    allow_pickle: AllowPickleOption = False,
+    trusted_types: TrustedTypesOption = None,
     max_body_bytes: Annotated[
         int, typer.Option(min=1, help="Largest request body, in bytes; larger ones get 413.")
     ] = 64 * 1024 * 1024,

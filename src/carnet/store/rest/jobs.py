@@ -25,6 +25,7 @@ from carnet.schemas.jobs import (
     WorkerRequest,
 )
 from carnet.store.jobs import JobStore, NewJob, check_compute_target, check_new_job
+from carnet.store.rest.calls import CallsServer
 
 
 def _job_path(job_id: str) -> str:
@@ -39,19 +40,8 @@ def _target_path(name: str) -> str:
     return f"/compute/{quote(name, safe='')}"
 
 
-class RestJobStore(JobStore):
+class RestJobStore(CallsServer, JobStore):
     """Jobs through a carnet server (mixed into ``RestTrackingStore``, which provides ``_call``)."""
-
-    def _call(
-        self,
-        method: str,
-        path: str,
-        *,
-        json: Any = None,
-        params: dict[str, Any] | None = None,
-        raw: bool = False,
-    ) -> Any:
-        raise NotImplementedError  # pragma: no cover - RestTrackingStore provides it
 
     def _job(self, answer: Any) -> Job:
         return JobResponse.model_validate(answer).job.to_entity()

@@ -34,6 +34,7 @@ from carnet.schemas import (
     UpdateRegisteredModelRequest,
 )
 from carnet.store.registry import RegistryStore
+from carnet.store.rest.calls import CallsServer
 from carnet.validation import check_version_number
 
 
@@ -51,19 +52,8 @@ def _version_path(name: str, version: int | str) -> str:
     return f"{_model_path(name)}/versions/{check_version_number(version)}"
 
 
-class RestRegistryStore(RegistryStore):
+class RestRegistryStore(CallsServer, RegistryStore):
     """The model registry through a carnet server (mixed into ``RestTrackingStore``)."""
-
-    def _call(
-        self,
-        method: str,
-        path: str,
-        *,
-        json: Any = None,
-        params: dict[str, Any] | None = None,
-        raw: bool = False,
-    ) -> Any:
-        raise NotImplementedError  # pragma: no cover - RestTrackingStore provides it
 
     def _model(self, answer: Any) -> RegisteredModel:
         return RegisteredModelResponse.model_validate(answer).registered_model.to_entity()
