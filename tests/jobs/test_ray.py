@@ -42,7 +42,13 @@ def ray_cluster(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     head = subprocess.Popen(
         [str(Path(bin_dir) / "ray"), "start", "--head", "--block", "--num-cpus", "1",
          "--port", str(_free_port()), "--dashboard-host", "127.0.0.1", "--dashboard-port", str(dashboard),
-         "--include-dashboard", "true", "--temp-dir", str(temp)],
+         "--include-dashboard", "true", "--temp-dir", str(temp),
+         # Ray's agents default to fixed ports (52365, ...): a Ray started beside this test (the
+         # batch-scoring tests run one) would hold them, and this head would have no job agent.
+         "--dashboard-agent-listen-port", str(_free_port()),
+         "--dashboard-agent-grpc-port", str(_free_port()),
+         "--runtime-env-agent-port", str(_free_port()),
+         "--metrics-export-port", str(_free_port())],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )  # fmt: skip
